@@ -1,0 +1,12 @@
+export { attachRefreshInterceptor } from './interceptor.js';
+export { RefreshError, isRefreshError } from './errors.js';
+export type { RefreshInterceptorHandle } from './interceptor.js';
+export type { RefreshErrorCode } from './errors.js';
+export type {
+  LogoutEvent,
+  LogoutReason,
+  RefreshContext,
+  RefreshInterceptorOptions,
+  SessionEvent,
+} from './options.js';
+export type { TokenSet } from './token.js';

@@ -1,0 +1,308 @@
+import axios, { CanceledError, getAdapter, isAxiosError } from 'axios';
+import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { RefreshError } from './errors.js';
+import { createOriginPolicy } from './origin.js';
+import { resolveOptions } from './options.js';
+import type { LogoutReason, RefreshInterceptorOptions, SessionEvent } from './options.js';
+import { abortable, createSingleFlight } from './single-flight.js';
+import { refreshDueAt, tokenSetProblem } from './token.js';
+import type { TokenSet } from './token.js';
+
+/** What {@link attachRefreshInterceptor} returns: the session of one axios instance. */
+export interface RefreshInterceptorHandle {
+  /**
+   * Starts a new session with `tokens` (after a login). Requests still waiting on a refresh of the
+   * previous session reject with `SESSION_ENDED`; none is sent with the new tokens.
+   */
+  setTokens(tokens: TokenSet): Promise<void>;
+  /** The current tokens, or `null` when there is no session. The same object until they change. */
+  getTokens(): TokenSet | null;
+  /**
+   * Refreshes now, sharing the refresh under way if there is one, and resolves with the new tokens.
+   * Without `force`, tokens known to be fresh (expiry known, outside the leeway) are returned as
+   * they are. With no session, `refresh` runs with no refresh token (restoring a cookie session).
+   */
+  refresh(options?: { force?: boolean }): Promise<TokenSet>;
+  /**
+   * Ends the session: tokens are cleared, a refresh under way is aborted and its result discarded,
+   * requests waiting on it reject with `SESSION_ENDED`, and `onLogout` is called. Rejects with
+   * `onLogout`'s error if it throws. Nothing happens when there is no session.
+   */
+  logout(): Promise<void>;
+  /** Calls `listener` on every session change; returns the function that stops it. */
+  subscribe(listener: (event: SessionEvent) => void): () => void;
+  /**
+   * Removes everything this call installed: the interceptors stop, a refresh under way is
+   * cancelled, and requests already past the interceptors are sent without a token.
+   */
+  eject(): void;
+}
+
+type Adapter = AxiosRequestConfig['adapter'];
+
+const own = (config: object, flag: 'skipAuth' | 'skipAuthRefresh'): boolean =>
+  Object.prototype.hasOwnProperty.call(config, flag) && (config as Record<string, unknown>)[flag] === true;
+
+/** Listener errors must neither break the session nor vanish: they are rethrown on their own. */
+const report = (error: unknown): void => {
+  setTimeout(() => {
+    throw error;
+  });
+};
+
+/**
+ * Gives `instance` bearer-token auth with silent refresh: requests to its own origin carry the
+ * access token; when it goes stale (a 401, or a known expiry within `leeway`), one refresh runs,
+ * the affected requests wait for it and are replayed once with the new token; a rejected refresh
+ * ends the session and calls `onLogout`.
+ *
+ * @example
+ * ```ts
+ * const api = axios.create({ baseURL: 'https://api.example.com' });
+ * const auth = attachRefreshInterceptor(api, {
+ *   refresh: async ({ refreshToken, signal }) => {
+ *     const { data } = await axios.post('https://api.example.com/auth/refresh',
+ *       { refresh_token: refreshToken }, { signal });
+ *     return { accessToken: data.access_token, refreshToken: data.refresh_token };
+ *   },
+ *   onLogout: () => router.navigate('/login'),
+ * });
+ * await auth.setTokens({ accessToken, refreshToken });
+ * ```
+ */
+export function attachRefreshInterceptor(
+  instance: AxiosInstance,
+  options: RefreshInterceptorOptions,
+): RefreshInterceptorHandle {
+  if (typeof instance?.interceptors?.request?.use !== 'function') {
+    throw new TypeError(
+      'axios-refresh-interceptor: instance must be an axios instance (from axios.create()); received ' +
+        (instance === null ? 'null' : typeof instance),
+    );
+  }
+  const settings = resolveOptions(options);
+  const { header, now } = settings;
+  const mayCarryToken = createOriginPolicy(settings.allowedOrigins);
+  const flight = createSingleFlight<TokenSet>();
+  const listeners = new Set<(event: SessionEvent) => void>();
+
+  // Session state. `version` counts every change of tokens; `sessionVersion` is the version the
+  // current session began at, so a token sent at version v belongs to it iff v >= sessionVersion.
+  let tokens: TokenSet | null = null;
+  let headerValue = '';
+  let dueAt: number | undefined;
+  let version = 0;
+  let sessionVersion = 0;
+  let ejected = false;
+  /** The token version each request was sent with, keyed by the config its adapter received. */
+  const sentWith = new WeakMap<object, number>();
+
+  const emit = (event: SessionEvent): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        report(error);
+      }
+    }
+  };
+
+  const store = (next: TokenSet | null, minted: boolean): void => {
+    tokens = next;
+    version += 1;
+    headerValue = next ? (settings.scheme ? `${settings.scheme} ${next.accessToken}` : next.accessToken) : '';
+    dueAt = next ? refreshDueAt(next, now(), minted, settings.leeway) : undefined;
+  };
+
+  const endSession = async (reason: LogoutReason, error?: RefreshError): Promise<void> => {
+    if (!tokens) return;
+    store(null, false);
+    sessionVersion = version;
+    emit(error ? { type: 'logout', reason, error } : { type: 'logout', reason });
+    await settings.onLogout?.(error ? { reason, error } : { reason });
+  };
+
+  const runRefresh = async (controller: AbortController): Promise<TokenSet> => {
+    const { signal } = controller;
+    const before = tokens;
+    const timeout = new RefreshError('REFRESH_TIMEOUT');
+    let timedOut = false;
+    const timer =
+      settings.refreshTimeout === Infinity
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort(timeout);
+          }, settings.refreshTimeout);
+    emit({ type: 'refreshing' });
+    let answer: unknown;
+    try {
+      const call = Promise.resolve().then(() =>
+        settings.refresh({ refreshToken: before?.refreshToken, tokens: before, signal }),
+      );
+      answer = await abortable(call, signal, () => (timedOut ? timeout : new RefreshError('SESSION_ENDED')));
+    } catch (cause) {
+      if (signal.aborted && !timedOut) throw cause; // cancelled: the flight has settled already
+      const error = cause === timeout ? timeout : settings.isRefreshRejected(cause)
+        ? new RefreshError('REFRESH_REJECTED', { cause })
+        : new RefreshError('REFRESH_FAILED', { cause });
+      if (error.code === 'REFRESH_REJECTED') {
+        await endSession('refresh-rejected', error);
+      } else {
+        emit({ type: 'refresh-failed', error });
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (signal.aborted || tokens !== before) throw new RefreshError('SESSION_ENDED');
+    if (tokenSetProblem(answer) !== undefined) {
+      const error = new RefreshError('INVALID_REFRESH_RESPONSE');
+      emit({ type: 'refresh-failed', error });
+      throw error;
+    }
+    const received = answer as TokenSet;
+    const next: TokenSet = { ...received, refreshToken: received.refreshToken ?? before?.refreshToken };
+    store(next, true);
+    emit({ type: 'refreshed', tokens: next });
+    return next;
+  };
+
+  const startRefresh = (): Promise<TokenSet> => flight.run(runRefresh);
+
+  const cancelError = (config: InternalAxiosRequestConfig) => (): CanceledError<unknown> =>
+    new CanceledError(undefined, config);
+
+  /** Resolves the adapter axios would have used, as axios's own dispatch does. */
+  const send = (original: Adapter, config: InternalAxiosRequestConfig): Promise<AxiosResponse> =>
+    getAdapter(original ?? instance.defaults.adapter ?? axios.defaults.adapter)(config);
+
+  const stamp = (config: InternalAxiosRequestConfig): void => {
+    config.headers.set(header, headerValue);
+    sentWith.set(config, version);
+  };
+
+  /** Waits out any refresh (starting one when the token is due), then sends with the current token. */
+  const sendFresh = async (
+    config: InternalAxiosRequestConfig,
+    original: Adapter,
+    session: number | undefined,
+  ): Promise<AxiosResponse> => {
+    if (dueAt !== undefined && now() >= dueAt && !flight.current()) void startRefresh();
+    for (let waiting = flight.current(); waiting; waiting = flight.current()) {
+      await abortable(waiting.promise, config.signal, cancelError(config));
+    }
+    if (session !== undefined && session !== sessionVersion) throw new RefreshError('SESSION_ENDED');
+    if (tokens && !ejected) stamp(config);
+    return send(original, config);
+  };
+
+  const adapters = new WeakMap<object, AxiosAdapter>();
+  const originals = new WeakMap<AxiosAdapter, Adapter>();
+
+  /**
+   * The adapter that stamps the token at the last moment, after every interceptor: the origin is
+   * checked on the final URL and a token that went stale meanwhile is never sent. `session` binds a
+   * replay to the session of its original request.
+   */
+  const adapterFor = (original: Adapter, session?: number): AxiosAdapter => {
+    const cacheable = session === undefined && (typeof original === 'function' || typeof original === 'object');
+    const cached = cacheable ? adapters.get(original as object) : undefined;
+    if (cached) return cached;
+    const adapter: AxiosAdapter = (config) => {
+      const refreshing = flight.current();
+      if (
+        ejected ||
+        !tokens ||
+        (refreshing && config.signal === refreshing.signal) ||
+        !mayCarryToken(instance.defaults.baseURL, config)
+      ) {
+        if (session !== undefined && session !== sessionVersion) throw new RefreshError('SESSION_ENDED');
+        return send(original, config);
+      }
+      if (refreshing || (dueAt !== undefined && now() >= dueAt) || session !== undefined) {
+        return sendFresh(config, original, session);
+      }
+      stamp(config);
+      return send(original, config);
+    };
+    originals.set(adapter, original);
+    if (cacheable) adapters.set(original as object, adapter);
+    return adapter;
+  };
+
+  const requestInterceptor = instance.interceptors.request.use((config) => {
+    if (!own(config, 'skipAuth') && !originals.has(config.adapter as AxiosAdapter)) {
+      config.adapter = adapterFor(config.adapter);
+    }
+    return config;
+  });
+
+  const responseInterceptor = instance.interceptors.response.use(undefined, async (error: unknown) => {
+    if (!isAxiosError(error)) throw error;
+    const { config } = error;
+    const sent = config ? sentWith.get(config) : undefined;
+    if (
+      !config ||
+      sent === undefined ||
+      !error.response ||
+      own(config, 'skipAuthRefresh') ||
+      sent < sessionVersion ||
+      ejected ||
+      !settings.shouldRefresh(error)
+    ) {
+      throw error;
+    }
+    const session = sessionVersion;
+    // Sent with the current token: it needs a refresh. Sent with an older one: replay as it is.
+    if (sent === version) await abortable(startRefresh(), config.signal, cancelError(config));
+    config.skipAuthRefresh = true;
+    config.headers.delete(header);
+    config.adapter = adapterFor(originals.get(config.adapter as AxiosAdapter), session);
+    return instance.request(config);
+  });
+
+  const handle: RefreshInterceptorHandle = {
+    async setTokens(next) {
+      const problem = tokenSetProblem(next);
+      if (problem) throw new TypeError(`axios-refresh-interceptor: setTokens: tokens ${problem}`);
+      store({ ...next }, false);
+      sessionVersion = version;
+      flight.cancel(new RefreshError('SESSION_ENDED'));
+      emit({ type: 'set', tokens: tokens as TokenSet });
+    },
+    getTokens: () => tokens,
+    async refresh({ force = false } = {}) {
+      if (!force && !flight.current() && tokens && (dueAt === undefined ? false : now() < dueAt)) return tokens;
+      return startRefresh();
+    },
+    async logout() {
+      flight.cancel(new RefreshError('SESSION_ENDED'));
+      await endSession('logout');
+    },
+    subscribe(listener) {
+      if (typeof listener !== 'function') {
+        throw new TypeError(`axios-refresh-interceptor: subscribe: listener must be a function; received ${typeof listener}`);
+      }
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    eject() {
+      if (ejected) return;
+      ejected = true;
+      instance.interceptors.request.eject(requestInterceptor);
+      instance.interceptors.response.eject(responseInterceptor);
+      flight.cancel(new RefreshError('SESSION_ENDED'));
+    },
+  };
+
+  if (options.tokens) {
+    const problem = tokenSetProblem(options.tokens);
+    if (problem) throw new TypeError(`axios-refresh-interceptor: options.tokens ${problem}`);
+    store({ ...options.tokens }, false);
+    sessionVersion = version;
+  }
+  return handle;
+}

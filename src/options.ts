@@ -1,0 +1,232 @@
+import type { AxiosError } from 'axios';
+import type { RefreshError } from './errors.js';
+import type { TokenSet } from './token.js';
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /**
+     * Send this request without a token and never refresh for it. Read as an own property only.
+     * @default false
+     */
+    skipAuth?: boolean;
+    /**
+     * Send this request with the token, but never refresh or replay it when it fails with 401.
+     * Replays made by this library carry it. Read as an own property only.
+     * @default false
+     */
+    skipAuthRefresh?: boolean;
+  }
+}
+
+/** What `refresh` is given. */
+export interface RefreshContext {
+  /** The refresh token of the current session, or `undefined` when it has none (cookie sessions). */
+  readonly refreshToken: string | undefined;
+  /** The token set being refreshed, or `null` when no session is set. */
+  readonly tokens: TokenSet | null;
+  /**
+   * Aborted when the refresh times out, or when the session ends while it runs. Pass it to the
+   * refresh request. A request made with this signal on the attached instance is sent as it is:
+   * no token, no waiting, no refresh of its own.
+   */
+  readonly signal: AbortSignal;
+}
+
+/** Why a session ended. */
+export type LogoutReason = 'refresh-rejected' | 'logout';
+
+/** What `onLogout` is given. */
+export interface LogoutEvent {
+  /** `'refresh-rejected'` when the refresh endpoint refused the refresh token; `'logout'` for `logout()`. */
+  readonly reason: LogoutReason;
+  /** The rejection, for `'refresh-rejected'`. */
+  readonly error?: RefreshError;
+}
+
+/** A change of the session, as reported to `subscribe` listeners. */
+export type SessionEvent =
+  | { readonly type: 'set'; readonly tokens: TokenSet }
+  | { readonly type: 'refreshing' }
+  | { readonly type: 'refreshed'; readonly tokens: TokenSet }
+  | { readonly type: 'refresh-failed'; readonly error: RefreshError }
+  | { readonly type: 'logout'; readonly reason: LogoutReason; readonly error?: RefreshError };
+
+/** Options of {@link attachRefreshInterceptor}. Every option but `refresh` has a default. */
+export interface RefreshInterceptorOptions {
+  /**
+   * Gets a new token set. Called once however many requests need it. Reject with the refresh
+   * endpoint's error: a 400 or 401 response, or an `invalid_grant` error body, ends the session
+   * (see `isRefreshRejected`); anything else is a transient failure that keeps the tokens. When the
+   * answer has no `refreshToken`, the current one is kept.
+   */
+  refresh: (context: RefreshContext) => Promise<TokenSet> | TokenSet;
+  /**
+   * Called once when a session ends: the refresh was rejected, or `logout()` was called. Requests
+   * waiting on a rejected refresh settle after it returns (or its promise settles); if it throws,
+   * they reject with its error.
+   * @default undefined
+   */
+  onLogout?: ((event: LogoutEvent) => void | Promise<void>) | undefined;
+  /**
+   * Tokens to start with, as if passed to `setTokens`.
+   * @default null
+   */
+  tokens?: TokenSet | null | undefined;
+  /**
+   * The request header that carries the token.
+   * @default 'Authorization'
+   */
+  header?: string | undefined;
+  /**
+   * The scheme written before the token; `''` sends the bare token.
+   * @default 'Bearer'
+   */
+  scheme?: string | undefined;
+  /**
+   * Origins, besides the instance's own (the origin of its `baseURL`, or relative URLs), whose
+   * requests carry the token, e.g. `['https://files.example.com']`. Compared exactly: scheme, host
+   * and port.
+   * @default []
+   */
+  allowedOrigins?: readonly string[] | undefined;
+  /**
+   * Milliseconds a refresh may take before its signal is aborted and it counts as a transient
+   * failure (`REFRESH_TIMEOUT`). `Infinity` waits forever.
+   * @default 10000
+   */
+  refreshTimeout?: number | undefined;
+  /**
+   * How long before the access token expires a request refreshes it first, in milliseconds;
+   * capped at half the token's lifetime. Applies when the expiry is known (`expiresAt`, or a JWT
+   * `exp` claim).
+   * @default 30000
+   */
+  leeway?: number | undefined;
+  /**
+   * Whether a failed response means the token was not accepted and a refresh should be tried.
+   * Only consulted for requests that carried the token.
+   * @default (error) => error.response?.status === 401
+   */
+  shouldRefresh?: ((error: AxiosError) => boolean) | undefined;
+  /**
+   * Whether an error from `refresh` means the refresh token was refused, which ends the session.
+   * Replaces the default: a 400 or 401 status (`error.response.status` or `error.status`), or
+   * `error: 'invalid_grant'` in the response body.
+   */
+  isRefreshRejected?: ((error: unknown) => boolean) | undefined;
+  /**
+   * The clock, in milliseconds since the epoch.
+   * @default Date.now
+   */
+  now?: (() => number) | undefined;
+}
+
+/** The options with every default applied. */
+export interface ResolvedOptions {
+  readonly refresh: RefreshInterceptorOptions['refresh'];
+  readonly onLogout: RefreshInterceptorOptions['onLogout'];
+  readonly header: string;
+  readonly scheme: string;
+  readonly allowedOrigins: ReadonlySet<string>;
+  readonly refreshTimeout: number;
+  readonly leeway: number;
+  readonly shouldRefresh: (error: AxiosError) => boolean;
+  readonly isRefreshRejected: (error: unknown) => boolean;
+  readonly now: () => number;
+}
+
+function statusOf(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { response, status } = error as { response?: { status?: unknown }; status?: unknown };
+  return response?.status ?? status;
+}
+
+const defaults = {
+  header: 'Authorization',
+  scheme: 'Bearer',
+  refreshTimeout: 10_000,
+  leeway: 30_000,
+  shouldRefresh: (error: AxiosError): boolean => error.response?.status === 401,
+  isRefreshRejected: (error: unknown): boolean => {
+    const status = statusOf(error);
+    if (status === 400 || status === 401) return true;
+    const data = (error as { response?: { data?: { error?: unknown } } } | null)?.response?.data;
+    return typeof data === 'object' && data !== null && data.error === 'invalid_grant';
+  },
+  now: Date.now,
+} as const;
+
+/** Describes a received value for an error message. Only ever given option values, never tokens. */
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
+}
+
+function fail(name: string, expected: string, value: unknown): never {
+  throw new TypeError(
+    `axios-refresh-interceptor: options.${name} must be ${expected}; received ${describe(value)}`,
+  );
+}
+
+function optionalFunction<T>(name: string, value: T | undefined, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'function') fail(name, 'a function', value);
+  return value;
+}
+
+function duration(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min) {
+    fail(name, `a number of milliseconds >= ${min}`, value);
+  }
+  return value;
+}
+
+/** Validates options and fills in defaults; `undefined` never erases a default. */
+export function resolveOptions(options: RefreshInterceptorOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`axios-refresh-interceptor: options must be an object; received ${describe(options)}`);
+  }
+  if (typeof options.refresh !== 'function') fail('refresh', 'a function', options.refresh);
+
+  const header = options.header ?? defaults.header;
+  if (typeof header !== 'string' || !/^[!#$%&'*+.^_`|~\w-]+$/.test(header)) {
+    fail('header', 'a header name', header);
+  }
+  const scheme = options.scheme ?? defaults.scheme;
+  if (typeof scheme !== 'string' || !/^[!#$%&'*+.^_`|~\w-]*$/.test(scheme)) {
+    fail('scheme', "a scheme name without spaces, or ''", scheme);
+  }
+
+  const allowedOrigins = new Set<string>();
+  const origins = options.allowedOrigins ?? [];
+  if (!Array.isArray(origins)) fail('allowedOrigins', 'an array of origins', origins);
+  for (const [index, entry] of origins.entries()) {
+    let origin: string | undefined;
+    try {
+      origin = typeof entry === 'string' ? new URL(entry).origin : undefined;
+    } catch {
+      origin = undefined;
+    }
+    if (origin === undefined || origin === 'null' || origin !== entry.replace(/\/$/, '')) {
+      fail(`allowedOrigins[${index}]`, 'an origin such as "https://api.example.com"', entry);
+    }
+    allowedOrigins.add(origin);
+  }
+
+  return {
+    refresh: options.refresh,
+    onLogout: optionalFunction('onLogout', options.onLogout, undefined),
+    header,
+    scheme,
+    allowedOrigins,
+    refreshTimeout: duration('refreshTimeout', options.refreshTimeout, defaults.refreshTimeout, 1),
+    leeway: duration('leeway', options.leeway, defaults.leeway, 0),
+    shouldRefresh: optionalFunction('shouldRefresh', options.shouldRefresh, defaults.shouldRefresh),
+    isRefreshRejected: optionalFunction('isRefreshRejected', options.isRefreshRejected, defaults.isRefreshRejected),
+    now: optionalFunction('now', options.now, defaults.now),
+  };
+}

@@ -1,0 +1,81 @@
+import axios from 'axios';
+import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+import MockAdapter from 'axios-mock-adapter';
+import { attachRefreshInterceptor } from '../src/index.js';
+import type { RefreshContext, RefreshInterceptorHandle, RefreshInterceptorOptions, TokenSet } from '../src/index.js';
+
+export const BASE_URL = 'https://api.example.test';
+
+/** A promise settled from outside: the way tests decide when things happen. */
+export interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets every pending promise callback run (several macrotask turns' worth of microtasks). */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 10; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** The token a request carried, without the scheme; `undefined` when it carried none. */
+export function tokenOf(config: InternalAxiosRequestConfig | { headers?: unknown }): string | undefined {
+  const headers = config.headers as { get?: (name: string) => unknown } | Record<string, unknown> | undefined;
+  const value = typeof headers?.get === 'function' ? headers.get('Authorization') : (headers as Record<string, unknown> | undefined)?.Authorization;
+  return typeof value === 'string' ? value.replace(/^Bearer /, '') : undefined;
+}
+
+/**
+ * axios-mock-adapter's types import axios as CommonJS, so under NodeNext its `AxiosInstance` is a
+ * second, nominally different type; the instance itself is the same.
+ */
+export function createMock(api: AxiosInstance): MockAdapter {
+  return new MockAdapter(api as unknown as ConstructorParameters<typeof MockAdapter>[0]);
+}
+
+export interface Setup {
+  readonly api: AxiosInstance;
+  readonly mock: MockAdapter;
+  readonly auth: RefreshInterceptorHandle;
+  /** Every call of the `refresh` option, with its context. */
+  readonly refreshCalls: RefreshContext[];
+}
+
+/**
+ * An axios instance on `BASE_URL` answered by axios-mock-adapter, with the interceptor attached.
+ * `refresh` defaults to minting `access-1`, `access-2`, … with rotating refresh tokens.
+ */
+export function setup(
+  options: Partial<RefreshInterceptorOptions> = {},
+  tokens: TokenSet | null = { accessToken: 'access-0', refreshToken: 'refresh-0' },
+): Setup {
+  const api = axios.create({ baseURL: BASE_URL });
+  const mock = createMock(api);
+  const refreshCalls: RefreshContext[] = [];
+  let minted = 0;
+  const refresh =
+    options.refresh ??
+    (async (): Promise<TokenSet> => {
+      minted += 1;
+      return { accessToken: `access-${minted}`, refreshToken: `refresh-${minted}` };
+    });
+  const auth = attachRefreshInterceptor(api, {
+    ...options,
+    tokens,
+    refresh: (context) => {
+      refreshCalls.push(context);
+      return refresh(context);
+    },
+  });
+  return { api, mock, auth, refreshCalls };
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  minify: false,
+  treeshake: true,
+  target: 'es2020',
+  external: ['axios', 'jwt-decode'],
+});
