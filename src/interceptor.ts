@@ -81,6 +81,8 @@ export function attachRefreshInterceptor(
     );
   }
   const settings = resolveOptions(options);
+  const initialProblem = options.tokens ? tokenSetProblem(options.tokens) : undefined;
+  if (initialProblem) throw new TypeError(`axios-refresh-interceptor: options.tokens ${initialProblem}`);
   const { header, now } = settings;
   const mayCarryToken = createOriginPolicy(settings.allowedOrigins);
   const flight = createSingleFlight<TokenSet>();
@@ -299,8 +301,6 @@ export function attachRefreshInterceptor(
   };
 
   if (options.tokens) {
-    const problem = tokenSetProblem(options.tokens);
-    if (problem) throw new TypeError(`axios-refresh-interceptor: options.tokens ${problem}`);
     store({ ...options.tokens }, false);
     sessionVersion = version;
   }

@@ -39,13 +39,21 @@ function claim(payload: unknown, name: 'exp' | 'iat'): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/** When a token expires on the local clock, and its whole lifetime when known (both in ms). */
+interface Expiry {
+  readonly expiresAt: number;
+  readonly lifetime: number | undefined;
+}
+
 /**
  * When `tokens` expire on the local clock, or `undefined` when unknown. A JWT is decoded, never
  * verified; a malformed one counts as opaque. For a token just minted by a refresh, the lifetime
  * `exp - iat` is counted from `receivedAt`, so a client clock that is off does not matter.
  */
-export function expiryOf(tokens: TokenSet, receivedAt: number, minted: boolean): number | undefined {
-  if (tokens.expiresAt !== undefined) return tokens.expiresAt;
+function expiryOf(tokens: TokenSet, receivedAt: number, minted: boolean): Expiry | undefined {
+  if (tokens.expiresAt !== undefined) {
+    return { expiresAt: tokens.expiresAt, lifetime: minted ? tokens.expiresAt - receivedAt : undefined };
+  }
   let payload: unknown;
   try {
     payload = jwtDecode(tokens.accessToken);
@@ -56,13 +64,15 @@ export function expiryOf(tokens: TokenSet, receivedAt: number, minted: boolean):
   const exp = claim(payload, 'exp');
   if (exp === undefined) return undefined;
   const iat = claim(payload, 'iat');
-  return minted && iat !== undefined && exp > iat ? receivedAt + (exp - iat) * 1000 : exp * 1000;
+  const lifetime = iat !== undefined && exp > iat ? (exp - iat) * 1000 : undefined;
+  return { expiresAt: minted && lifetime !== undefined ? receivedAt + lifetime : exp * 1000, lifetime };
 }
 
 /**
  * When a request should refresh `tokens` before it is sent, or `undefined` for never: `leeway`
- * before expiry, at most half the remaining lifetime. A token minted already expired on the local
- * clock is not refreshed ahead (its 401 will tell), so a wrong clock cannot cause a refresh loop.
+ * before expiry, capped at half the token's lifetime when known. A token minted already expired on
+ * the local clock is not refreshed ahead (its 401 will tell), so a wrong clock cannot cause a
+ * refresh loop.
  */
 export function refreshDueAt(
   tokens: TokenSet,
@@ -70,9 +80,9 @@ export function refreshDueAt(
   minted: boolean,
   leeway: number,
 ): number | undefined {
-  const expiresAt = expiryOf(tokens, receivedAt, minted);
-  if (expiresAt === undefined) return undefined;
-  const lifetime = expiresAt - receivedAt;
-  if (lifetime <= 0) return minted ? undefined : receivedAt;
-  return expiresAt - Math.min(leeway, lifetime / 2);
+  const expiry = expiryOf(tokens, receivedAt, minted);
+  if (expiry === undefined) return undefined;
+  const { expiresAt, lifetime } = expiry;
+  if (minted && expiresAt <= receivedAt) return undefined;
+  return expiresAt - (lifetime === undefined ? leeway : Math.min(leeway, lifetime / 2));
 }
