@@ -98,6 +98,11 @@ export function attachRefreshInterceptor(
   let ejected = false;
   /** The token version each request was sent with, keyed by the config its adapter received. */
   const sentWith = new WeakMap<object, number>();
+  /**
+   * The header values written lately (newest last), so that one left on a reused config is removed
+   * wherever no token may go. Bounded: a value older than this is long expired.
+   */
+  const written = new Set<string>();
 
   const emit = (event: SessionEvent): void => {
     for (const listener of [...listeners]) {
@@ -113,6 +118,10 @@ export function attachRefreshInterceptor(
     tokens = next;
     version += 1;
     headerValue = next ? (settings.scheme ? `${settings.scheme} ${next.accessToken}` : next.accessToken) : '';
+    if (next) {
+      written.add(headerValue);
+      if (written.size > 32) written.delete(written.values().next().value as string);
+    }
     dueAt = next ? refreshDueAt(next, now(), minted, settings.leeway) : undefined;
   };
 
@@ -184,6 +193,13 @@ export function attachRefreshInterceptor(
     sentWith.set(config, version);
   };
 
+  /** Sends `config` without a token: a header this library wrote (on a reused config) is removed. */
+  const sendBare = (original: Adapter, config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+    const value = config.headers.get(header);
+    if (typeof value === 'string' && written.has(value)) config.headers.delete(header);
+    return send(original, config);
+  };
+
   /** Waits out any refresh (starting one when the token is due), then sends with the current token. */
   const sendFresh = async (
     config: InternalAxiosRequestConfig,
@@ -195,7 +211,8 @@ export function attachRefreshInterceptor(
       await abortable(waiting.promise, config.signal, cancelError(config));
     }
     if (session !== undefined && session !== sessionVersion) throw new RefreshError('SESSION_ENDED');
-    if (tokens && !ejected) stamp(config);
+    if (!tokens || ejected) return sendBare(original, config);
+    stamp(config);
     return send(original, config);
   };
 
@@ -204,23 +221,27 @@ export function attachRefreshInterceptor(
 
   /**
    * The adapter that stamps the token at the last moment, after every interceptor: the origin is
-   * checked on the final URL and a token that went stale meanwhile is never sent. `session` binds a
-   * replay to the session of its original request.
+   * checked on the final URL and a token that went stale meanwhile is never sent. `replayOf` binds a
+   * replay to the session of its original request (once: a config reused later is not a replay).
    */
-  const adapterFor = (original: Adapter, session?: number): AxiosAdapter => {
-    const cacheable = session === undefined && (typeof original === 'function' || typeof original === 'object');
+  const adapterFor = (original: Adapter, replayOf?: number): AxiosAdapter => {
+    const cacheable = replayOf === undefined && (typeof original === 'function' || typeof original === 'object');
     const cached = cacheable ? adapters.get(original as object) : undefined;
     if (cached) return cached;
+    let bound = replayOf;
     const adapter: AxiosAdapter = (config) => {
+      const session = bound;
+      bound = undefined;
       const refreshing = flight.current();
       if (
         ejected ||
         !tokens ||
+        own(config, 'skipAuth') ||
         (refreshing && config.signal === refreshing.signal) ||
         !mayCarryToken(instance.defaults.baseURL, config)
       ) {
         if (session !== undefined && session !== sessionVersion) throw new RefreshError('SESSION_ENDED');
-        return send(original, config);
+        return sendBare(original, config);
       }
       if (refreshing || (dueAt !== undefined && now() >= dueAt) || session !== undefined) {
         return sendFresh(config, original, session);

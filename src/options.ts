@@ -107,7 +107,7 @@ export interface RefreshInterceptorOptions {
    * Only consulted for requests that carried the token.
    * @default (error) => error.response?.status === 401
    */
-  shouldRefresh?: ((error: AxiosError) => boolean) | undefined;
+  shouldRefresh?: ((error: AxiosError<unknown, unknown>) => boolean) | undefined;
   /**
    * Whether an error from `refresh` means the refresh token was refused, which ends the session.
    * Replaces the default: a 400 or 401 status (`error.response.status` or `error.status`), or
@@ -130,7 +130,7 @@ export interface ResolvedOptions {
   readonly allowedOrigins: ReadonlySet<string>;
   readonly refreshTimeout: number;
   readonly leeway: number;
-  readonly shouldRefresh: (error: AxiosError) => boolean;
+  readonly shouldRefresh: (error: AxiosError<unknown, unknown>) => boolean;
   readonly isRefreshRejected: (error: unknown) => boolean;
   readonly now: () => number;
 }
@@ -146,7 +146,7 @@ const defaults = {
   scheme: 'Bearer',
   refreshTimeout: 10_000,
   leeway: 30_000,
-  shouldRefresh: (error: AxiosError): boolean => error.response?.status === 401,
+  shouldRefresh: (error: AxiosError<unknown, unknown>): boolean => error.response?.status === 401,
   isRefreshRejected: (error: unknown): boolean => {
     const status = statusOf(error);
     if (status === 400 || status === 401) return true;
