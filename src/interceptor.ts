@@ -1,6 +1,6 @@
 import axios, { CanceledError, getAdapter, isAxiosError } from 'axios';
 import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { RefreshError } from './errors.js';
+import { RefreshError, redact } from './errors.js';
 import { createOriginPolicy } from './origin.js';
 import { resolveOptions } from './options.js';
 import type { LogoutReason, RefreshInterceptorOptions, SessionEvent } from './options.js';
@@ -39,6 +39,11 @@ export interface RefreshInterceptorHandle {
 }
 
 type Adapter = AxiosRequestConfig['adapter'];
+
+/** A body read as it is sent (a Node or web stream): it cannot be sent a second time. */
+const isStream = (data: unknown): boolean =>
+  typeof (data as { pipe?: unknown } | null)?.pipe === 'function' ||
+  (typeof ReadableStream !== 'undefined' && data instanceof ReadableStream);
 
 const own = (config: object, flag: 'skipAuth' | 'skipAuthRefresh'): boolean =>
   Object.prototype.hasOwnProperty.call(config, flag) && (config as Record<string, unknown>)[flag] === true;
@@ -154,9 +159,8 @@ export function attachRefreshInterceptor(
       answer = await abortable(call, signal, () => (timedOut ? timeout : new RefreshError('SESSION_ENDED')));
     } catch (cause) {
       if (signal.aborted && !timedOut) throw cause; // cancelled: the flight has settled already
-      const error = cause === timeout ? timeout : settings.isRefreshRejected(cause)
-        ? new RefreshError('REFRESH_REJECTED', { cause })
-        : new RefreshError('REFRESH_FAILED', { cause });
+      const code = cause === timeout ? undefined : settings.isRefreshRejected(cause) ? 'REFRESH_REJECTED' : 'REFRESH_FAILED';
+      const error = code ? new RefreshError(code, { cause: redact(cause, [before?.accessToken, before?.refreshToken]) }) : timeout;
       if (error.code === 'REFRESH_REJECTED') {
         await endSession('refresh-rejected', error);
       } else {
@@ -188,9 +192,40 @@ export function attachRefreshInterceptor(
   const send = (original: Adapter, config: InternalAxiosRequestConfig): Promise<AxiosResponse> =>
     getAdapter(original ?? instance.defaults.adapter ?? axios.defaults.adapter)(config);
 
+  /**
+   * Node's redirects (axios's `beforeRedirect`): the token header goes on only to an origin that may
+   * carry it, whatever the header's name.
+   */
+  const guardRedirect = (options: Record<string, unknown>, response: unknown, request?: { url?: string }): void => {
+    const headers = options.headers as Record<string, unknown> | undefined;
+    let target: string | undefined;
+    let from: string | undefined;
+    try {
+      target = new URL(String(options.href)).origin;
+      from = new URL(String(request?.url)).origin;
+    } catch {
+      target = undefined;
+    }
+    if (target !== undefined && (target === from || mayCarryToken(instance.defaults.baseURL, { url: target }))) return;
+    for (const name of Object.keys(headers ?? {})) {
+      if (name.toLowerCase() === header.toLowerCase()) delete headers?.[name];
+    }
+  };
+  const redirectGuards = new WeakMap<object, typeof guardRedirect>();
+
   const stamp = (config: InternalAxiosRequestConfig): void => {
     config.headers.set(header, headerValue);
     sentWith.set(config, version);
+    const theirs = config.beforeRedirect as typeof guardRedirect | undefined;
+    if (theirs === undefined) config.beforeRedirect = guardRedirect;
+    else if (theirs !== guardRedirect && !redirectGuards.has(theirs)) {
+      const chained: typeof guardRedirect = (options, response, request) => {
+        guardRedirect(options, response, request);
+        theirs(options, response, request);
+      };
+      redirectGuards.set(chained, guardRedirect);
+      config.beforeRedirect = chained;
+    }
   };
 
   /** Sends `config` without a token: a header this library wrote (on a reused config) is removed. */
@@ -279,6 +314,10 @@ export function attachRefreshInterceptor(
     const session = sessionVersion;
     // Sent with the current token: it needs a refresh. Sent with an older one: replay as it is.
     if (sent === version) await abortable(startRefresh(), config.signal, cancelError(config));
+    if (isStream(config.data)) {
+      const sentTokens = [...written].map((value) => value.slice(settings.scheme ? settings.scheme.length + 1 : 0));
+      throw new RefreshError('BODY_NOT_REPLAYABLE', { cause: redact(error, sentTokens) });
+    }
     config.skipAuthRefresh = true;
     config.headers.delete(header);
     config.adapter = adapterFor(originals.get(config.adapter as AxiosAdapter), session);

@@ -116,7 +116,12 @@ describe('the handle', () => {
 describe('errors', () => {
   test('RefreshErrorCode is the documented union, and the code of RefreshError', () => {
     expectTypeOf<RefreshErrorCode>().toEqualTypeOf<
-      'REFRESH_REJECTED' | 'REFRESH_FAILED' | 'REFRESH_TIMEOUT' | 'INVALID_REFRESH_RESPONSE' | 'SESSION_ENDED'
+      | 'REFRESH_REJECTED'
+      | 'REFRESH_FAILED'
+      | 'REFRESH_TIMEOUT'
+      | 'INVALID_REFRESH_RESPONSE'
+      | 'SESSION_ENDED'
+      | 'BODY_NOT_REPLAYABLE'
     >();
     expectTypeOf<RefreshError['code']>().toEqualTypeOf<RefreshErrorCode>();
     expectTypeOf<RefreshError['name']>().toEqualTypeOf<'RefreshError'>();
