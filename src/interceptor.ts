@@ -89,6 +89,7 @@ export function attachRefreshInterceptor(
   const initialProblem = options.tokens ? tokenSetProblem(options.tokens) : undefined;
   if (initialProblem) throw new TypeError(`axios-refresh-interceptor: options.tokens ${initialProblem}`);
   const { header, now } = settings;
+  const prefix = settings.scheme ? `${settings.scheme} ` : '';
   const mayCarryToken = createOriginPolicy(settings.allowedOrigins);
   const flight = createSingleFlight<TokenSet>();
   const listeners = new Set<(event: SessionEvent) => void>();
@@ -122,7 +123,7 @@ export function attachRefreshInterceptor(
   const store = (next: TokenSet | null, minted: boolean): void => {
     tokens = next;
     version += 1;
-    headerValue = next ? (settings.scheme ? `${settings.scheme} ${next.accessToken}` : next.accessToken) : '';
+    headerValue = next ? prefix + next.accessToken : '';
     if (next) {
       written.add(headerValue);
       if (written.size > 32) written.delete(written.values().next().value as string);
@@ -198,15 +199,15 @@ export function attachRefreshInterceptor(
    */
   const guardRedirect = (options: Record<string, unknown>, response: unknown, request?: { url?: string }): void => {
     const headers = options.headers as Record<string, unknown> | undefined;
-    let target: string | undefined;
-    let from: string | undefined;
-    try {
-      target = new URL(String(options.href)).origin;
-      from = new URL(String(request?.url)).origin;
-    } catch {
-      target = undefined;
-    }
-    if (target !== undefined && (target === from || mayCarryToken(instance.defaults.baseURL, { url: target }))) return;
+    const originOf = (url: unknown): string | undefined => {
+      try {
+        return new URL(String(url)).origin;
+      } catch {
+        return undefined;
+      }
+    };
+    const target = originOf(options.href);
+    if (target && (target === originOf(request?.url) || mayCarryToken(instance.defaults.baseURL, { url: target }))) return;
     for (const name of Object.keys(headers ?? {})) {
       if (name.toLowerCase() === header.toLowerCase()) delete headers?.[name];
     }
@@ -315,7 +316,7 @@ export function attachRefreshInterceptor(
     // Sent with the current token: it needs a refresh. Sent with an older one: replay as it is.
     if (sent === version) await abortable(startRefresh(), config.signal, cancelError(config));
     if (isStream(config.data)) {
-      const sentTokens = [...written].map((value) => value.slice(settings.scheme ? settings.scheme.length + 1 : 0));
+      const sentTokens = [...written].map((value) => value.slice(prefix.length));
       throw new RefreshError('BODY_NOT_REPLAYABLE', { cause: redact(error, sentTokens) });
     }
     config.skipAuthRefresh = true;
@@ -335,7 +336,7 @@ export function attachRefreshInterceptor(
     },
     getTokens: () => tokens,
     async refresh({ force = false } = {}) {
-      if (!force && !flight.current() && tokens && (dueAt === undefined ? false : now() < dueAt)) return tokens;
+      if (!force && !flight.current() && tokens && dueAt !== undefined && now() < dueAt) return tokens;
       return startRefresh();
     },
     async logout() {
