@@ -87,6 +87,8 @@ export function redact<T>(error: T, secrets: readonly (string | undefined)[]): T
   const visit = (value: unknown): unknown => {
     if (typeof value === 'string') return clean(value);
     if (value instanceof URLSearchParams) return clean(value.toString());
+    // A stream body keeps the request it was piped into, raw headers and all.
+    if (typeof (value as { pipe?: unknown } | null)?.pipe === 'function') return REDACTED;
     if (typeof value !== 'object' || value === null || seen.has(value)) return value;
     const isError = value instanceof Error || ('isAxiosError' in value && 'config' in value);
     if (!isError && !isPlain(value) && !isHeaderBag(value)) return value;

@@ -154,8 +154,9 @@ export function attachRefreshInterceptor(
     emit({ type: 'refreshing' });
     let answer: unknown;
     try {
+      // Never called once the flight was cancelled (a logout before it got going).
       const call = Promise.resolve().then(() =>
-        settings.refresh({ refreshToken: before?.refreshToken, tokens: before, signal }),
+        signal.aborted ? undefined : settings.refresh({ refreshToken: before?.refreshToken, tokens: before, signal }),
       );
       answer = await abortable(call, signal, () => (timedOut ? timeout : new RefreshError('SESSION_ENDED')));
     } catch (cause) {
@@ -236,17 +237,20 @@ export function attachRefreshInterceptor(
     return send(original, config);
   };
 
-  /** Waits out any refresh (starting one when the token is due), then sends with the current token. */
+  /**
+   * Waits out any refresh (starting one when the token is due), then sends with the current token,
+   * unless the session the request belongs to (its original's, for a replay) ended meanwhile.
+   */
   const sendFresh = async (
     config: InternalAxiosRequestConfig,
     original: Adapter,
-    session: number | undefined,
+    session = sessionVersion,
   ): Promise<AxiosResponse> => {
     if (dueAt !== undefined && now() >= dueAt && !flight.current()) void startRefresh();
     for (let waiting = flight.current(); waiting; waiting = flight.current()) {
       await abortable(waiting.promise, config.signal, cancelError(config));
     }
-    if (session !== undefined && session !== sessionVersion) throw new RefreshError('SESSION_ENDED');
+    if (session !== sessionVersion) throw new RefreshError('SESSION_ENDED');
     if (!tokens || ejected) return sendBare(original, config);
     stamp(config);
     return send(original, config);
@@ -353,11 +357,11 @@ export function attachRefreshInterceptor(
       };
     },
     eject() {
+      flight.cancel(new RefreshError('SESSION_ENDED'));
       if (ejected) return;
       ejected = true;
       instance.interceptors.request.eject(requestInterceptor);
       instance.interceptors.response.eject(responseInterceptor);
-      flight.cancel(new RefreshError('SESSION_ENDED'));
     },
   };
 
