@@ -78,7 +78,7 @@ function isHeaderBag(value: object): boolean {
  * dropped. Walks plain data only (objects, arrays, errors, header bags), never sockets or agents.
  * Returns `error`, the same object.
  */
-export function redact<T>(error: T, secrets: readonly (string | undefined)[]): T {
+export function redact<T>(error: T, secrets: readonly (string | null | undefined)[]): T {
   const needles = secrets.filter((secret): secret is string => !!secret);
   if (needles.length === 0) return error;
   const seen = new Set<object>();

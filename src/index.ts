@@ -10,3 +10,4 @@ export type {
   SessionEvent,
 } from './options.js';
 export type { TokenSet } from './token.js';
+export type { TokenStorage } from './storage.js';

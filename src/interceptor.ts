@@ -1,11 +1,11 @@
 import axios, { CanceledError, getAdapter, isAxiosError } from 'axios';
 import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { RefreshError, redact } from './errors.js';
+import { RefreshError, isRefreshError, redact } from './errors.js';
 import { createOriginPolicy } from './origin.js';
 import { resolveOptions } from './options.js';
 import type { LogoutReason, RefreshInterceptorOptions, SessionEvent } from './options.js';
 import { abortable, createSingleFlight } from './single-flight.js';
-import { refreshDueAt, tokenSetProblem } from './token.js';
+import { claimsOf, receive, tokenSetProblem } from './token.js';
 import type { TokenSet } from './token.js';
 
 /** What {@link attachRefreshInterceptor} returns: the session of one axios instance. */
@@ -15,8 +15,21 @@ export interface RefreshInterceptorHandle {
    * previous session reject with `SESSION_ENDED`; none is sent with the new tokens.
    */
   setTokens(tokens: TokenSet): Promise<void>;
-  /** The current tokens, or `null` when there is no session. The same object until they change. */
+  /**
+   * The current tokens, or `null` when there is no session. The same object until they change.
+   * `expiresAt` is filled in when the expiry is known.
+   */
   getTokens(): TokenSet | null;
+  /**
+   * The access token's JWT payload, decoded and NOT verified (only the server can trust it), or
+   * `null` when there is no session or the token is not a JWT.
+   */
+  getClaims<Claims extends object = Record<string, unknown>>(): Claims | null;
+  /**
+   * Resolves once tokens kept in `storage` have been loaded (at once without `storage`); rejects
+   * with the storage's error if reading failed. Requests wait for the load by themselves.
+   */
+  ready(): Promise<void>;
   /**
    * Refreshes now, sharing the refresh under way if there is one, and resolves with the new tokens.
    * Without `force`, tokens known to be fresh (expiry known, outside the leeway) are returned as
@@ -93,6 +106,7 @@ export function attachRefreshInterceptor(
   const mayCarryToken = createOriginPolicy(settings.allowedOrigins);
   const flight = createSingleFlight<TokenSet>();
   const listeners = new Set<(event: SessionEvent) => void>();
+  const { storage } = settings;
 
   // Session state. `version` counts every change of tokens; `sessionVersion` is the version the
   // current session began at, so a token sent at version v belongs to it iff v >= sessionVersion.
@@ -102,6 +116,13 @@ export function attachRefreshInterceptor(
   let version = 0;
   let sessionVersion = 0;
   let ejected = false;
+  /** Tokens being read from `storage` at attach time; requests wait for it. */
+  let loading: Promise<void> | undefined;
+  let loaded: Promise<void> = Promise.resolve();
+  /** Storage writes, one after the other, so they land in the order the tokens changed. */
+  let writes: Promise<unknown> = Promise.resolve();
+  let scheduled: unknown;
+  let retries = 0;
   /** The token version each request was sent with, keyed by the config its adapter received. */
   const sentWith = new WeakMap<object, number>();
   /**
@@ -120,15 +141,27 @@ export function attachRefreshInterceptor(
     }
   };
 
+  /** Replaces the tokens in memory (`minted`: just issued by a refresh). */
   const store = (next: TokenSet | null, minted: boolean): void => {
-    tokens = next;
+    const received = next ? receive(next, now(), minted, settings.leeway) : undefined;
+    tokens = received ? received.tokens : null;
+    dueAt = received?.dueAt;
     version += 1;
-    headerValue = next ? prefix + next.accessToken : '';
-    if (next) {
+    headerValue = tokens ? prefix + tokens.accessToken : '';
+    if (tokens) {
       written.add(headerValue);
       if (written.size > 32) written.delete(written.values().next().value as string);
     }
-    dueAt = next ? refreshDueAt(next, now(), minted, settings.leeway) : undefined;
+    schedule();
+  };
+
+  /** Writes the current tokens to `storage`; resolves once they are there. */
+  const persist = (): Promise<unknown> => {
+    if (!storage) return writes;
+    const snapshot = tokens;
+    const write = (): unknown => (snapshot ? storage.set(snapshot) : storage.remove());
+    writes = writes.then(write, write);
+    return writes;
   };
 
   const endSession = async (reason: LogoutReason, error?: RefreshError): Promise<void> => {
@@ -136,7 +169,40 @@ export function attachRefreshInterceptor(
     store(null, false);
     sessionVersion = version;
     emit(error ? { type: 'logout', reason, error } : { type: 'logout', reason });
-    await settings.onLogout?.(error ? { reason, error } : { reason });
+    const event = error ? { reason, error } : { reason };
+    const outcomes = await Promise.allSettled([persist(), (async () => settings.onLogout?.(event))()]);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+  };
+
+  /**
+   * The scheduled refresh (`scheduleRefresh`): a timer that never keeps a process alive, set for
+   * when the tokens are due, or after `delay` to retry a transient failure.
+   */
+  const schedule = (delay?: number): void => {
+    clearTimeout(scheduled as Parameters<typeof clearTimeout>[0]);
+    scheduled = undefined;
+    if (!settings.scheduleRefresh || ejected || !tokens || dueAt === undefined) return;
+    const wait = Math.min(delay ?? Math.max(0, dueAt - now()), 2 ** 31 - 1);
+    scheduled = setTimeout(onSchedule, wait);
+    (scheduled as { unref?: () => void }).unref?.();
+  };
+
+  const onSchedule = (): void => {
+    scheduled = undefined;
+    // Woken early (a wait longer than a timer can hold): wait some more.
+    if (dueAt === undefined || now() < dueAt) return schedule();
+    startRefresh().then(
+      () => {
+        retries = 0;
+      },
+      (error: unknown) => {
+        if (!isRefreshError(error)) report(error); // from a callback; no request is there to tell
+        else if (error.code !== 'REFRESH_REJECTED' && error.code !== 'SESSION_ENDED') {
+          retries += 1;
+          schedule(Math.min(30_000, 1_000 * 2 ** retries));
+        }
+      },
+    );
   };
 
   const runRefresh = async (controller: AbortController): Promise<TokenSet> => {
@@ -156,12 +222,13 @@ export function attachRefreshInterceptor(
     try {
       // Never called once the flight was cancelled (a logout before it got going).
       const call = Promise.resolve().then(() =>
-        signal.aborted ? undefined : settings.refresh({ refreshToken: before?.refreshToken, tokens: before, signal }),
+        signal.aborted ? undefined : settings.refresh({ refreshToken: before?.refreshToken ?? undefined, tokens: before, signal }),
       );
       answer = await abortable(call, signal, () => (timedOut ? timeout : new RefreshError('SESSION_ENDED')));
     } catch (cause) {
       if (signal.aborted && !timedOut) throw cause; // cancelled: the flight has settled already
-      const code = cause === timeout ? undefined : settings.isRefreshRejected(cause) ? 'REFRESH_REJECTED' : 'REFRESH_FAILED';
+      const rejected = (isRefreshError(cause) && cause.code === 'REFRESH_REJECTED') || settings.isRefreshRejected(cause);
+      const code = cause === timeout ? undefined : rejected ? 'REFRESH_REJECTED' : 'REFRESH_FAILED';
       const error = code ? new RefreshError(code, { cause: redact(cause, [before?.accessToken, before?.refreshToken]) }) : timeout;
       if (error.code === 'REFRESH_REJECTED') {
         await endSession('refresh-rejected', error);
@@ -179,9 +246,10 @@ export function attachRefreshInterceptor(
       throw error;
     }
     const received = answer as TokenSet;
-    const next: TokenSet = { ...received, refreshToken: received.refreshToken ?? before?.refreshToken };
-    store(next, true);
+    store({ ...received, refreshToken: received.refreshToken ?? before?.refreshToken }, true);
+    const next = tokens as TokenSet;
     emit({ type: 'refreshed', tokens: next });
+    await persist();
     return next;
   };
 
@@ -244,9 +312,12 @@ export function attachRefreshInterceptor(
   const sendFresh = async (
     config: InternalAxiosRequestConfig,
     original: Adapter,
-    session = sessionVersion,
+    replayOf?: number,
   ): Promise<AxiosResponse> => {
-    if (dueAt !== undefined && now() >= dueAt && !flight.current()) void startRefresh();
+    if (loading) await abortable(loading, config.signal, cancelError(config));
+    const session = replayOf ?? sessionVersion;
+    const due = tokens ? dueAt !== undefined && now() >= dueAt : settings.refreshWithoutTokens;
+    if (due && !flight.current()) void startRefresh();
     for (let waiting = flight.current(); waiting; waiting = flight.current()) {
       await abortable(waiting.promise, config.signal, cancelError(config));
     }
@@ -275,7 +346,7 @@ export function attachRefreshInterceptor(
       const refreshing = flight.current();
       if (
         ejected ||
-        !tokens ||
+        (!tokens && !loading && !settings.refreshWithoutTokens) ||
         own(config, 'skipAuth') ||
         (refreshing && config.signal === refreshing.signal) ||
         !mayCarryToken(instance.defaults.baseURL, config)
@@ -283,7 +354,7 @@ export function attachRefreshInterceptor(
         if (session !== undefined && session !== sessionVersion) throw new RefreshError('SESSION_ENDED');
         return sendBare(original, config);
       }
-      if (refreshing || (dueAt !== undefined && now() >= dueAt) || session !== undefined) {
+      if (!tokens || refreshing || (dueAt !== undefined && now() >= dueAt) || session !== undefined) {
         return sendFresh(config, original, session);
       }
       stamp(config);
@@ -333,13 +404,17 @@ export function attachRefreshInterceptor(
     async setTokens(next) {
       const problem = tokenSetProblem(next);
       if (problem) throw new TypeError(`axios-refresh-interceptor: setTokens: tokens ${problem}`);
-      store({ ...next }, false);
+      store(next, false);
       sessionVersion = version;
       flight.cancel(new RefreshError('SESSION_ENDED'));
       emit({ type: 'set', tokens: tokens as TokenSet });
+      await persist();
     },
     getTokens: () => tokens,
+    getClaims: <Claims extends object>() => ((tokens && claimsOf(tokens.accessToken)) ?? null) as Claims | null,
+    ready: () => loaded,
     async refresh({ force = false } = {}) {
+      if (loading) await loading;
       if (!force && !flight.current() && tokens && dueAt !== undefined && now() < dueAt) return tokens;
       return startRefresh();
     },
@@ -360,14 +435,31 @@ export function attachRefreshInterceptor(
       flight.cancel(new RefreshError('SESSION_ENDED'));
       if (ejected) return;
       ejected = true;
+      schedule();
       instance.interceptors.request.eject(requestInterceptor);
       instance.interceptors.response.eject(responseInterceptor);
     },
   };
 
   if (options.tokens) {
-    store({ ...options.tokens }, false);
+    store(options.tokens, false);
     sessionVersion = version;
+  } else if (storage) {
+    const session = sessionVersion;
+    loaded = Promise.resolve()
+      .then(() => storage.get())
+      .then((stored) => {
+        // A login or logout meanwhile decides; stored data that is not a token set is no session.
+        if (session !== sessionVersion || stored == null || tokenSetProblem(stored)) return;
+        store(stored, false);
+        sessionVersion = version;
+        emit({ type: 'set', tokens: tokens as TokenSet });
+      })
+      .finally(() => {
+        loading = undefined;
+      });
+    loading = loaded;
+    loaded.catch(() => undefined); // told to whoever waits: requests, ready()
   }
   return handle;
 }

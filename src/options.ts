@@ -1,5 +1,6 @@
 import type { AxiosError } from 'axios';
 import type { RefreshError } from './errors.js';
+import type { TokenStorage } from './storage.js';
 import type { TokenSet } from './token.js';
 
 declare module 'axios' {
@@ -68,10 +69,30 @@ export interface RefreshInterceptorOptions {
    */
   onLogout?: ((event: LogoutEvent) => void | Promise<void>) | undefined;
   /**
-   * Tokens to start with, as if passed to `setTokens`.
+   * Tokens to start with, as if passed to `setTokens`. When given, `storage` is not read at attach.
    * @default null
    */
   tokens?: TokenSet | null | undefined;
+  /**
+   * Where the tokens are kept beyond memory: read once at attach (requests wait for it), written on
+   * every change, cleared on logout. Sync or async; see `webStorage()` in
+   * `axios-refresh-interceptor/storage`, or bring your own (React Native's secure store).
+   * @default undefined (memory only)
+   */
+  storage?: TokenStorage | undefined;
+  /**
+   * Refresh on a timer ahead of expiry while a session is active, not only when a request needs it.
+   * The timer never keeps a Node process alive; `logout()` and `eject()` stop it; transient failures
+   * are retried with backoff (1 s, 2 s, 4 s … up to 30 s); a rejection ends the session.
+   * @default false
+   */
+  scheduleRefresh?: boolean | undefined;
+  /**
+   * When there are no tokens, a request that would carry them first calls `refresh` to get some:
+   * for the client-credentials grant (`oauth2ClientCredentials`) or a session kept in a cookie.
+   * @default false
+   */
+  refreshWithoutTokens?: boolean | undefined;
   /**
    * The request header that carries the token.
    * @default 'Authorization'
@@ -125,6 +146,9 @@ export interface RefreshInterceptorOptions {
 export interface ResolvedOptions {
   readonly refresh: RefreshInterceptorOptions['refresh'];
   readonly onLogout: RefreshInterceptorOptions['onLogout'];
+  readonly storage: TokenStorage | undefined;
+  readonly scheduleRefresh: boolean;
+  readonly refreshWithoutTokens: boolean;
   readonly header: string;
   readonly scheme: string;
   readonly allowedOrigins: ReadonlySet<string>;
@@ -177,6 +201,12 @@ function optionalFunction<T>(name: string, value: T | undefined, fallback: T): T
   return value;
 }
 
+function flag(name: string, value: boolean | undefined): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') fail(name, 'a boolean', value);
+  return value;
+}
+
 function duration(name: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value < min) {
@@ -217,8 +247,23 @@ export function resolveOptions(options: RefreshInterceptorOptions): ResolvedOpti
     allowedOrigins.add(origin);
   }
 
+  const { storage } = options;
+  if (
+    storage !== undefined &&
+    (typeof storage !== 'object' ||
+      storage === null ||
+      typeof storage.get !== 'function' ||
+      typeof storage.set !== 'function' ||
+      typeof storage.remove !== 'function')
+  ) {
+    fail('storage', 'an object with get, set and remove functions', storage);
+  }
+
   return {
     refresh: options.refresh,
+    storage,
+    scheduleRefresh: flag('scheduleRefresh', options.scheduleRefresh),
+    refreshWithoutTokens: flag('refreshWithoutTokens', options.refreshWithoutTokens),
     onLogout: optionalFunction('onLogout', options.onLogout, undefined),
     header,
     scheme,

@@ -5,12 +5,18 @@ export interface TokenSet {
   /** Sent as `<header>: <scheme> <accessToken>`. A JWT or an opaque string. */
   readonly accessToken: string;
   /** Given to `refresh`. Kept when a refresh answer has none (RFC 6749 §6). */
-  readonly refreshToken?: string | undefined;
+  readonly refreshToken?: string | null | undefined;
   /**
-   * When the access token expires, in milliseconds since the epoch. When absent, a JWT's `exp`
-   * claim is used; a token with neither is refreshed only after a 401.
+   * When the access token expires, in milliseconds since the epoch of the local clock. Filled in
+   * by the library when it can tell (from `expiresIn` or a JWT's `exp`), so that stored tokens keep it.
    */
   readonly expiresAt?: number | undefined;
+  /**
+   * Seconds the access token is valid from now, as OAuth 2.0's `expires_in` (RFC 6749 §5.1).
+   * Counted from when the token set is received, so a wrong client clock does not matter; turned
+   * into `expiresAt` on receipt. Takes precedence over `expiresAt` and the JWT `exp` claim.
+   */
+  readonly expiresIn?: number | undefined;
 }
 
 /** Visible ASCII only: no spaces, no CR/LF, nothing that could split or forge a header. */
@@ -21,68 +27,71 @@ const usable = /^[\x21-\x7e]+$/;
  */
 export function tokenSetProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'must be an object';
-  const { accessToken, refreshToken, expiresAt } = value as Record<string, unknown>;
+  const { accessToken, refreshToken, expiresAt, expiresIn } = value as Record<string, unknown>;
   if (typeof accessToken !== 'string' || !usable.test(accessToken)) {
     return 'accessToken must be a non-empty string of visible ASCII characters';
   }
-  if (refreshToken !== undefined && (typeof refreshToken !== 'string' || !usable.test(refreshToken))) {
-    return 'refreshToken must be a non-empty string of visible ASCII characters, or undefined';
+  if (refreshToken != null && (typeof refreshToken !== 'string' || !usable.test(refreshToken))) {
+    return 'refreshToken must be a non-empty string of visible ASCII characters, or absent';
   }
   if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
     return 'expiresAt must be a finite number of milliseconds since the epoch, or undefined';
   }
+  if (expiresIn !== undefined && !Number.isFinite(expiresIn)) {
+    return 'expiresIn must be a finite number of seconds, or undefined';
+  }
   return undefined;
 }
 
-function claim(payload: unknown, name: 'exp' | 'iat'): number | undefined {
-  const value = (payload as Record<string, unknown>)[name];
+function claim(payload: Record<string, unknown>, name: 'exp' | 'iat'): number | undefined {
+  const value = payload[name];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** When a token expires on the local clock, and its whole lifetime when known (both in ms). */
-interface Expiry {
-  readonly expiresAt: number;
-  readonly lifetime: number | undefined;
-}
-
-/**
- * When `tokens` expire on the local clock, or `undefined` when unknown. A JWT is decoded, never
- * verified; a malformed one counts as opaque. For a token just minted by a refresh, the lifetime
- * `exp - iat` is counted from `receivedAt`, so a client clock that is off does not matter.
- */
-function expiryOf(tokens: TokenSet, receivedAt: number, minted: boolean): Expiry | undefined {
-  if (tokens.expiresAt !== undefined) {
-    return { expiresAt: tokens.expiresAt, lifetime: minted ? tokens.expiresAt - receivedAt : undefined };
-  }
-  let payload: unknown;
+/** The payload of a JWT, decoded and never verified; `undefined` for an opaque or malformed token. */
+export function claimsOf(accessToken: string): Record<string, unknown> | undefined {
   try {
-    payload = jwtDecode(tokens.accessToken);
+    const payload: unknown = jwtDecode(accessToken);
+    return typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
-  if (typeof payload !== 'object' || payload === null) return undefined;
-  const exp = claim(payload, 'exp');
-  if (exp === undefined) return undefined;
-  const iat = claim(payload, 'iat');
-  const lifetime = iat !== undefined && exp > iat ? (exp - iat) * 1000 : undefined;
-  return { expiresAt: minted && lifetime !== undefined ? receivedAt + lifetime : exp * 1000, lifetime };
+}
+
+/** A token set as kept: its expiry on the local clock, and when a request should refresh it first. */
+export interface ReceivedTokens {
+  readonly tokens: TokenSet;
+  /** When a request should refresh the tokens before it is sent; `undefined` for never. */
+  readonly dueAt: number | undefined;
 }
 
 /**
- * When a request should refresh `tokens` before it is sent, or `undefined` for never: `leeway`
- * before expiry, capped at half the token's lifetime when known. A token minted already expired on
- * the local clock is not refreshed ahead (its 401 will tell), so a wrong clock cannot cause a
- * refresh loop.
+ * Takes in a token set at `receivedAt`: resolves its expiry on the local clock (from `expiresIn`,
+ * else `expiresAt`, else the JWT `exp` claim) and keeps it as `expiresAt`. A request should refresh
+ * `leeway` before that, capped at half the token's lifetime when known (`expiresIn`, a JWT's
+ * `exp - iat`). For a token just `minted` by a refresh, a JWT's lifetime counts from `receivedAt`
+ * (a wrong client clock does not matter), and one already expired on the local clock is not
+ * refreshed ahead (its 401 will tell), so a wrong clock cannot cause a refresh loop.
  */
-export function refreshDueAt(
-  tokens: TokenSet,
-  receivedAt: number,
-  minted: boolean,
-  leeway: number,
-): number | undefined {
-  const expiry = expiryOf(tokens, receivedAt, minted);
-  if (expiry === undefined) return undefined;
-  const { expiresAt, lifetime } = expiry;
-  if (minted && expiresAt <= receivedAt) return undefined;
-  return expiresAt - (lifetime === undefined ? leeway : Math.min(leeway, lifetime / 2));
+export function receive(input: TokenSet, receivedAt: number, minted: boolean, leeway: number): ReceivedTokens {
+  const { expiresIn, ...tokens } = input;
+  const claims = claimsOf(tokens.accessToken);
+  const exp = claims && claim(claims, 'exp');
+  const iat = claims && claim(claims, 'iat');
+  let lifetime = exp !== undefined && iat !== undefined && exp > iat ? (exp - iat) * 1000 : undefined;
+  let expiresAt = tokens.expiresAt;
+  if (expiresIn !== undefined) {
+    lifetime = expiresIn * 1000;
+    expiresAt = receivedAt + lifetime;
+  } else if (expiresAt === undefined && exp !== undefined) {
+    expiresAt = minted && lifetime !== undefined ? receivedAt + lifetime : exp * 1000;
+  } else if (expiresAt !== undefined && minted) {
+    lifetime = expiresAt - receivedAt;
+  }
+  if (expiresAt === undefined) return { tokens, dueAt: undefined };
+  const dueAt =
+    minted && expiresAt <= receivedAt
+      ? undefined
+      : expiresAt - (lifetime === undefined ? leeway : Math.min(leeway, lifetime / 2));
+  return { tokens: { ...tokens, expiresAt }, dueAt };
 }

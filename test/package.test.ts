@@ -29,7 +29,13 @@ afterAll(() => {
 const consumer = `
 import axios from 'axios';
 import { attachRefreshInterceptor, isRefreshError, RefreshError } from 'axios-refresh-interceptor';
-import type { RefreshErrorCode, TokenSet } from 'axios-refresh-interceptor';
+import type { RefreshErrorCode, TokenSet, TokenStorage } from 'axios-refresh-interceptor';
+import { oauth2Refresh } from 'axios-refresh-interceptor/oauth2';
+import { webStorage } from 'axios-refresh-interceptor/storage';
+
+const storage: TokenStorage = webStorage({ key: 'session' });
+const refresh = oauth2Refresh({ tokenUrl: 'http://127.0.0.1:1/token', clientId: 'app' });
+attachRefreshInterceptor(axios.create(), { refresh, storage, scheduleRefresh: true });
 
 const api = axios.create({ baseURL: 'http://127.0.0.1:1' });
 const auth = attachRefreshInterceptor(api, {
@@ -49,19 +55,23 @@ auth.eject();
 `;
 
 describe('the built package', () => {
-  test('loads from ESM and CommonJS with the same exports', () => {
+  test.each([
+    ['axios-refresh-interceptor', ['RefreshError', 'attachRefreshInterceptor', 'isRefreshError']],
+    ['axios-refresh-interceptor/oauth2', ['oauth2ClientCredentials', 'oauth2Refresh']],
+    ['axios-refresh-interceptor/storage', ['memoryStorage', 'webStorage']],
+  ])('%s loads from ESM and CommonJS with the same exports', (specifier, names) => {
     writeFileSync(
       join(work, 'esm.mjs'),
-      `import * as m from 'axios-refresh-interceptor'; console.log(JSON.stringify(Object.keys(m).sort()));`,
+      `import * as m from '${specifier}'; console.log(JSON.stringify(Object.keys(m).sort()));`,
     );
     writeFileSync(
       join(work, 'cjs.cjs'),
-      `const m = require('axios-refresh-interceptor'); console.log(JSON.stringify(Object.keys(m).sort()));`,
+      `const m = require('${specifier}'); console.log(JSON.stringify(Object.keys(m).sort()));`,
     );
     const esm = execFileSync(process.execPath, ['esm.mjs'], { cwd: work, encoding: 'utf8' });
     const cjs = execFileSync(process.execPath, ['cjs.cjs'], { cwd: work, encoding: 'utf8' });
-    expect(JSON.parse(esm)).toEqual(['RefreshError', 'attachRefreshInterceptor', 'isRefreshError']);
-    expect(JSON.parse(cjs)).toEqual(JSON.parse(esm));
+    expect(JSON.parse(esm)).toEqual(names);
+    expect(JSON.parse(cjs)).toEqual(names);
   });
 
   test.each([

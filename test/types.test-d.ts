@@ -65,8 +65,9 @@ describe('attachRefreshInterceptor', () => {
     }>();
     expectTypeOf<TokenSet>().toEqualTypeOf<{
       readonly accessToken: string;
-      readonly refreshToken?: string | undefined;
+      readonly refreshToken?: string | null | undefined;
       readonly expiresAt?: number | undefined;
+      readonly expiresIn?: number | undefined;
     }>();
   });
 
