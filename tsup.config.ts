@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/oauth2.ts', 'src/storage.ts'],
+  entry: ['src/index.ts', 'src/oauth2.ts', 'src/storage.ts', 'src/cross-tab.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

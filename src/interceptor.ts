@@ -3,7 +3,7 @@ import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, AxiosResponse, In
 import { RefreshError, isRefreshError, redact } from './errors.js';
 import { createOriginPolicy } from './origin.js';
 import { resolveOptions } from './options.js';
-import type { LogoutReason, RefreshInterceptorOptions, SessionEvent } from './options.js';
+import type { LogoutReason, RefreshInterceptorOptions, SessionChange, SessionEvent } from './options.js';
 import { abortable, createSingleFlight } from './single-flight.js';
 import { claimsOf, receive, tokenSetProblem } from './token.js';
 import type { TokenSet } from './token.js';
@@ -168,6 +168,7 @@ export function attachRefreshInterceptor(
     if (!tokens) return;
     store(null, false);
     sessionVersion = version;
+    if (reason !== 'other-tab') link?.publish({ kind: 'logout' });
     emit(error ? { type: 'logout', reason, error } : { type: 'logout', reason });
     const event = error ? { reason, error } : { reason };
     const outcomes = await Promise.allSettled([persist(), (async () => settings.onLogout?.(event))()]);
@@ -218,18 +219,29 @@ export function attachRefreshInterceptor(
             controller.abort(timeout);
           }, settings.refreshTimeout);
     emit({ type: 'refreshing' });
-    let answer: unknown;
+    /** The user's refresh, its answer checked and its expiry resolved. */
+    const mint = async (): Promise<TokenSet> => {
+      const answer: unknown = await settings.refresh({ refreshToken: before?.refreshToken ?? undefined, tokens: before, signal });
+      if (tokenSetProblem(answer) !== undefined) throw new RefreshError('INVALID_REFRESH_RESPONSE');
+      const received = answer as TokenSet;
+      const next = { ...received, refreshToken: received.refreshToken ?? before?.refreshToken };
+      return receive(next, now(), true, settings.leeway).tokens;
+    };
+    let next: TokenSet;
     try {
-      // Never called once the flight was cancelled (a logout before it got going).
-      const call = Promise.resolve().then(() =>
-        signal.aborted ? undefined : settings.refresh({ refreshToken: before?.refreshToken ?? undefined, tokens: before, signal }),
-      );
-      answer = await abortable(call, signal, () => (timedOut ? timeout : new RefreshError('SESSION_ENDED')));
+      // Never called once the flight was cancelled (a logout before it got going). Across tabs, the
+      // link may answer with tokens another tab minted meanwhile instead.
+      const call = Promise.resolve().then(() => (signal.aborted ? undefined : link ? link.refresh(mint, signal) : mint()));
+      next = (await abortable(call, signal, () => (timedOut ? timeout : new RefreshError('SESSION_ENDED')))) as TokenSet;
     } catch (cause) {
       if (signal.aborted && !timedOut) throw cause; // cancelled: the flight has settled already
-      const rejected = (isRefreshError(cause) && cause.code === 'REFRESH_REJECTED') || settings.isRefreshRejected(cause);
-      const code = cause === timeout ? undefined : rejected ? 'REFRESH_REJECTED' : 'REFRESH_FAILED';
-      const error = code ? new RefreshError(code, { cause: redact(cause, [before?.accessToken, before?.refreshToken]) }) : timeout;
+      const rejected = (isRefreshError(cause) && cause.code === 'REFRESH_REJECTED') || (!isRefreshError(cause) && settings.isRefreshRejected(cause));
+      const error =
+        isRefreshError(cause) && !rejected
+          ? cause // a timeout, an invalid answer: ours already
+          : new RefreshError(rejected ? 'REFRESH_REJECTED' : 'REFRESH_FAILED', {
+              cause: redact(cause, [before?.accessToken, before?.refreshToken]),
+            });
       if (error.code === 'REFRESH_REJECTED') {
         await endSession('refresh-rejected', error);
       } else {
@@ -240,17 +252,11 @@ export function attachRefreshInterceptor(
       clearTimeout(timer);
     }
     if (signal.aborted || tokens !== before) throw new RefreshError('SESSION_ENDED');
-    if (tokenSetProblem(answer) !== undefined) {
-      const error = new RefreshError('INVALID_REFRESH_RESPONSE');
-      emit({ type: 'refresh-failed', error });
-      throw error;
-    }
-    const received = answer as TokenSet;
-    store({ ...received, refreshToken: received.refreshToken ?? before?.refreshToken }, true);
-    const next = tokens as TokenSet;
-    emit({ type: 'refreshed', tokens: next });
+    store(next, true);
+    const stored = tokens as TokenSet;
+    emit({ type: 'refreshed', tokens: stored });
     await persist();
-    return next;
+    return stored;
   };
 
   const startRefresh = (): Promise<TokenSet> => flight.run(runRefresh);
@@ -407,6 +413,7 @@ export function attachRefreshInterceptor(
       store(next, false);
       sessionVersion = version;
       flight.cancel(new RefreshError('SESSION_ENDED'));
+      link?.publish({ kind: 'login', tokens: tokens as TokenSet });
       emit({ type: 'set', tokens: tokens as TokenSet });
       await persist();
     },
@@ -420,6 +427,11 @@ export function attachRefreshInterceptor(
     },
     async logout() {
       flight.cancel(new RefreshError('SESSION_ENDED'));
+      if (loading && !tokens) {
+        // The session being loaded is logged out of: neither used now nor restored next time.
+        sessionVersion = version += 1;
+        await persist();
+      }
       await endSession('logout');
     },
     subscribe(listener) {
@@ -436,18 +448,42 @@ export function attachRefreshInterceptor(
       if (ejected) return;
       ejected = true;
       schedule();
+      link?.close();
       instance.interceptors.request.eject(requestInterceptor);
       instance.interceptors.response.eject(responseInterceptor);
     },
   };
 
+  /** Changes made in other tabs (`crossTab`), applied here as if made here, without telling back. */
+  const adopt = (change: SessionChange): void => {
+    if (ejected) return;
+    if (change.kind === 'logout') {
+      flight.cancel(new RefreshError('SESSION_ENDED'));
+      endSession('other-tab').catch(report); // nobody here awaits it
+      return;
+    }
+    if (change.kind === 'refresh' && !tokens) return; // logged out here meanwhile: only a login revives
+    if (tokens?.accessToken === change.tokens.accessToken) return;
+    store(change.tokens, false);
+    if (change.kind === 'login') {
+      sessionVersion = version;
+      flight.cancel(new RefreshError('SESSION_ENDED'));
+      emit({ type: 'set', tokens: tokens as TokenSet });
+    } else {
+      emit({ type: 'refreshed', tokens: tokens as TokenSet });
+    }
+    persist().catch(report);
+  };
+  const link = settings.crossTab?.connect({ adopt });
+
   if (options.tokens) {
     store(options.tokens, false);
     sessionVersion = version;
-  } else if (storage) {
+  }
+  if (storage || link) {
     const session = sessionVersion;
     loaded = Promise.resolve()
-      .then(() => storage.get())
+      .then(() => (options.tokens ? undefined : storage?.get()))
       .then((stored) => {
         // A login or logout meanwhile decides; stored data that is not a token set is no session.
         if (session !== sessionVersion || stored == null || tokenSetProblem(stored)) return;
@@ -455,6 +491,7 @@ export function attachRefreshInterceptor(
         sessionVersion = version;
         emit({ type: 'set', tokens: tokens as TokenSet });
       })
+      .then(() => link?.start())
       .finally(() => {
         loading = undefined;
       });

@@ -33,12 +33,18 @@ export interface RefreshContext {
   readonly signal: AbortSignal;
 }
 
-/** Why a session ended. */
-export type LogoutReason = 'refresh-rejected' | 'logout';
+/**
+ * Why a session ended: the refresh token was refused, `logout()` was called, or (with `crossTab`) the
+ * session ended in another tab.
+ */
+export type LogoutReason = 'refresh-rejected' | 'logout' | 'other-tab';
 
 /** What `onLogout` is given. */
 export interface LogoutEvent {
-  /** `'refresh-rejected'` when the refresh endpoint refused the refresh token; `'logout'` for `logout()`. */
+  /**
+   * `'refresh-rejected'` when the refresh endpoint refused the refresh token; `'logout'` for
+   * `logout()`; `'other-tab'` when another tab's session ended (with `crossTab`).
+   */
   readonly reason: LogoutReason;
   /** The rejection, for `'refresh-rejected'`. */
   readonly error?: RefreshError;
@@ -51,6 +57,41 @@ export type SessionEvent =
   | { readonly type: 'refreshed'; readonly tokens: TokenSet }
   | { readonly type: 'refresh-failed'; readonly error: RefreshError }
   | { readonly type: 'logout'; readonly reason: LogoutReason; readonly error?: RefreshError };
+
+/** A change of the session made in one tab, told to the others (see `crossTab`). */
+export type SessionChange =
+  | { readonly kind: 'refresh' | 'login'; readonly tokens: TokenSet }
+  | { readonly kind: 'logout' };
+
+/** What a `crossTab` plugin is given: the session of one attached instance. */
+export interface SessionLink {
+  /**
+   * Applies a change made in another tab: new tokens of the same session (`'refresh'`; ignored when
+   * this tab has none), a new session (`'login'`), or the end of the session (`'logout'`).
+   */
+  adopt(change: SessionChange): void;
+}
+
+/** A session's connection to the other tabs, made by a `crossTab` plugin for one instance. */
+export interface CrossTabConnection {
+  /** Adopts the newest state the tabs share; requests wait for it at attach. */
+  start(): Promise<void>;
+  /**
+   * Runs `mint` (the refresh) while holding a lock the tabs share, and tells the other tabs its
+   * tokens before letting go; or, when another tab refreshed meanwhile, resolves with its tokens
+   * without calling `mint`. `signal` aborts the wait for the lock.
+   */
+  refresh(mint: () => Promise<TokenSet>, signal: AbortSignal): Promise<TokenSet>;
+  /** Tells the other tabs about a login or logout made here. */
+  publish(change: SessionChange): void;
+  /** Stops listening to the other tabs. */
+  close(): void;
+}
+
+/** Makes a connection per attached instance; see `crossTab()` in `axios-refresh-interceptor/cross-tab`. */
+export interface CrossTab {
+  connect(link: SessionLink): CrossTabConnection;
+}
 
 /** Options of {@link attachRefreshInterceptor}. Every option but `refresh` has a default. */
 export interface RefreshInterceptorOptions {
@@ -93,6 +134,12 @@ export interface RefreshInterceptorOptions {
    * @default false
    */
   refreshWithoutTokens?: boolean | undefined;
+  /**
+   * One session across the tabs of an origin: one refresh at a time for all of them, logins and
+   * logouts spread to every tab. Made by `crossTab()` from `axios-refresh-interceptor/cross-tab`.
+   * @default undefined (this tab only)
+   */
+  crossTab?: CrossTab | undefined;
   /**
    * The request header that carries the token.
    * @default 'Authorization'
@@ -149,6 +196,7 @@ export interface ResolvedOptions {
   readonly storage: TokenStorage | undefined;
   readonly scheduleRefresh: boolean;
   readonly refreshWithoutTokens: boolean;
+  readonly crossTab: CrossTab | undefined;
   readonly header: string;
   readonly scheme: string;
   readonly allowedOrigins: ReadonlySet<string>;
@@ -264,6 +312,10 @@ export function resolveOptions(options: RefreshInterceptorOptions): ResolvedOpti
     storage,
     scheduleRefresh: flag('scheduleRefresh', options.scheduleRefresh),
     refreshWithoutTokens: flag('refreshWithoutTokens', options.refreshWithoutTokens),
+    crossTab:
+      options.crossTab === undefined || typeof options.crossTab?.connect === 'function'
+        ? options.crossTab
+        : fail('crossTab', 'the result of crossTab()', options.crossTab),
     onLogout: optionalFunction('onLogout', options.onLogout, undefined),
     header,
     scheme,

@@ -32,10 +32,11 @@ import { attachRefreshInterceptor, isRefreshError, RefreshError } from 'axios-re
 import type { RefreshErrorCode, TokenSet, TokenStorage } from 'axios-refresh-interceptor';
 import { oauth2Refresh } from 'axios-refresh-interceptor/oauth2';
 import { webStorage } from 'axios-refresh-interceptor/storage';
+import { crossTab } from 'axios-refresh-interceptor/cross-tab';
 
 const storage: TokenStorage = webStorage({ key: 'session' });
 const refresh = oauth2Refresh({ tokenUrl: 'http://127.0.0.1:1/token', clientId: 'app' });
-attachRefreshInterceptor(axios.create(), { refresh, storage, scheduleRefresh: true });
+attachRefreshInterceptor(axios.create(), { refresh, storage, scheduleRefresh: true, crossTab: crossTab({ name: 'app' }) });
 
 const api = axios.create({ baseURL: 'http://127.0.0.1:1' });
 const auth = attachRefreshInterceptor(api, {
@@ -59,6 +60,7 @@ describe('the built package', () => {
     ['axios-refresh-interceptor', ['RefreshError', 'attachRefreshInterceptor', 'isRefreshError']],
     ['axios-refresh-interceptor/oauth2', ['oauth2ClientCredentials', 'oauth2Refresh']],
     ['axios-refresh-interceptor/storage', ['memoryStorage', 'webStorage']],
+    ['axios-refresh-interceptor/cross-tab', ['crossTab']],
   ])('%s loads from ESM and CommonJS with the same exports', (specifier, names) => {
     writeFileSync(
       join(work, 'esm.mjs'),
@@ -77,7 +79,7 @@ describe('the built package', () => {
   test.each([
     ['an ES module', 'consumer.mts'],
     ['a CommonJS module', 'consumer.cts'],
-  ])('types the per-request flags through axios for %s', (_, file) => {
+  ])('types the per-request flags through axios for %s', { timeout: 90_000 }, (_, file) => {
     writeFileSync(join(work, file), consumer);
     writeFileSync(
       join(work, 'tsconfig.json'),

@@ -109,7 +109,7 @@ describe('the handle', () => {
       readonly tokens: TokenSet;
     }>();
     expectTypeOf<Extract<SessionEvent, { type: 'refresh-failed' }>['error']>().toEqualTypeOf<RefreshError>();
-    expectTypeOf<LogoutReason>().toEqualTypeOf<'refresh-rejected' | 'logout'>();
+    expectTypeOf<LogoutReason>().toEqualTypeOf<'refresh-rejected' | 'logout' | 'other-tab'>();
     expectTypeOf<LogoutEvent>().toEqualTypeOf<{ readonly reason: LogoutReason; readonly error?: RefreshError }>();
   });
 });
