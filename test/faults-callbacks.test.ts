@@ -129,6 +129,4 @@ describe('fault matrix: user callbacks', () => {
       expect(unhandled.stop()).toEqual([]);
     },
   );
-
-  test.todo('token storage that throws or rejects (synchronously and asynchronously) → the error surfaces, state stays consistent (storage is not part of the library yet)');
 });

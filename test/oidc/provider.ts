@@ -7,7 +7,8 @@ import type { Provider as ProviderType } from 'oidc-provider';
 /**
  * An OpenID Connect provider (oidc-provider) on 127.0.0.1 with an ephemeral port: one public client
  * using the authorization code flow with PKCE, rotating refresh tokens (issued for `offline_access`),
- * and JWT access tokens for one API, identified by the resource indicator {@link API_RESOURCE}.
+ * and JWT access tokens for one API, identified by the resource indicator {@link API_RESOURCE}; on
+ * request, confidential clients for the client-credentials grant as well.
  */
 
 export const API_RESOURCE = 'urn:example:api';
@@ -99,7 +100,25 @@ async function interact(provider: ProviderType, req: IncomingMessage, res: Serve
   await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }
 
-export async function startAuthServer(options: { accessTokenTTL: 2 | 3 }): Promise<AuthServer> {
+/** A confidential client for the client-credentials grant, authenticating with `client_secret_basic`. */
+export interface ConfidentialClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+export interface AuthServerOptions {
+  /** Seconds an access token lives, for the public client's and the confidential clients' tokens alike. */
+  readonly accessTokenTTL: 2 | 3;
+  /**
+   * Confidential clients to register: with any, the provider's `clientCredentials` feature is
+   * enabled, and their tokens are JWTs for {@link API_RESOURCE}, as the public client's are.
+   * @default [] (the feature stays off)
+   */
+  readonly confidentialClients?: readonly ConfidentialClient[] | undefined;
+}
+
+export async function startAuthServer(options: AuthServerOptions): Promise<AuthServer> {
+  const confidentialClients = options.confidentialClients ?? [];
   const server = createServer();
   const port = await listen(server);
   const issuer = `http://127.0.0.1:${port}`;
@@ -120,6 +139,14 @@ export async function startAuthServer(options: { accessTokenTTL: 2 | 3 }): Promi
           response_types: ['code'],
           redirect_uris: [REDIRECT_URI],
         },
+        ...confidentialClients.map(({ clientId, clientSecret }) => ({
+          client_id: clientId,
+          client_secret: clientSecret,
+          token_endpoint_auth_method: 'client_secret_basic',
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+        })),
       ],
       jwks: { keys: [signingKey] },
       cookies: { keys: ['oidc-test-cookie-key'] },
@@ -129,6 +156,7 @@ export async function startAuthServer(options: { accessTokenTTL: 2 | 3 }): Promi
       rotateRefreshToken: true,
       ttl: {
         AccessToken: options.accessTokenTTL,
+        ClientCredentials: options.accessTokenTTL,
         AuthorizationCode: 60,
         Grant: 600,
         IdToken: 60,
@@ -138,6 +166,7 @@ export async function startAuthServer(options: { accessTokenTTL: 2 | 3 }): Promi
       },
       features: {
         devInteractions: { enabled: false },
+        clientCredentials: { enabled: confidentialClients.length > 0 },
         revocation: {
           enabled: true,
           allowedPolicy: (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) =>
