@@ -1,3 +1,4 @@
+import { tokenSetProblem } from './token.js';
 import type { TokenSet } from './token.js';
 
 /**
@@ -91,12 +92,19 @@ export function webStorage(options: WebStorageOptions = {}): TokenStorage {
       const text = use((storage) => storage.getItem(key));
       if (text === undefined || unwritten) return memory;
       if (text === null) return null;
+      let value: unknown;
       try {
-        return JSON.parse(text) as TokenSet;
+        value = JSON.parse(text);
       } catch {
         fail(new SyntaxError(`axios-refresh-interceptor: webStorage: the value under "${key}" is not JSON`));
         return null;
       }
+      const problem = tokenSetProblem(value);
+      if (problem) {
+        fail(new TypeError(`axios-refresh-interceptor: webStorage: the value under "${key}" is not a token set: ${problem}`));
+        return null;
+      }
+      return value as TokenSet;
     },
     set(tokens) {
       memory = tokens;
