@@ -79,7 +79,14 @@ function isHeaderBag(value: object): boolean {
  * Returns `error`, the same object.
  */
 export function redact<T>(error: T, secrets: readonly (string | null | undefined)[]): T {
-  const needles = secrets.filter((secret): secret is string => !!secret);
+  // Each secret also as it stands in a URL or a form-encoded body.
+  const needles = [
+    ...new Set(
+      secrets
+        .filter((secret): secret is string => !!secret)
+        .flatMap((secret) => [secret, encodeURIComponent(secret), new URLSearchParams({ v: secret }).toString().slice(2)]),
+    ),
+  ];
   if (needles.length === 0) return error;
   const seen = new Set<object>();
   const clean = (text: string): string =>

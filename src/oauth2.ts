@@ -69,6 +69,12 @@ function tokenRequest(
       `axios-refresh-interceptor: oauth2: clientAuthentication must be 'basic' or 'post'; received ${String(clientAuthentication)}`,
     );
   }
+  if (typeof params !== 'object' || params === null || Object.values(params).some((value) => typeof value !== 'string')) {
+    throw new TypeError(`axios-refresh-interceptor: oauth2: params must be an object of strings; received ${typeof params}`);
+  }
+  if (options.client !== undefined && typeof (options.client as { post?: unknown } | null)?.post !== 'function') {
+    throw new TypeError(`axios-refresh-interceptor: oauth2: client must be an axios instance; received ${typeof options.client}`);
+  }
   let client = options.client;
   return async (context) => {
     const body = new URLSearchParams({ ...params, ...grant(context) });
@@ -93,11 +99,12 @@ function tokenRequest(
       throw redact(error, [clientSecret, headers.Authorization]);
     }
     const answer: TokenResponse = typeof data === 'object' && data !== null ? (data as TokenResponse) : {};
-    const expiresIn = Number(answer.expires_in);
+    const given = answer.expires_in;
+    const expiresIn = typeof given === 'number' || (typeof given === 'string' && given.trim() !== '') ? Number(given) : Number.NaN;
     return {
       accessToken: answer.access_token as string,
       refreshToken: typeof answer.refresh_token === 'string' ? answer.refresh_token : undefined,
-      expiresIn: answer.expires_in !== undefined && Number.isFinite(expiresIn) && expiresIn >= 0 ? expiresIn : undefined,
+      expiresIn: Number.isFinite(expiresIn) && expiresIn >= 0 ? expiresIn : undefined,
     };
   };
 }
