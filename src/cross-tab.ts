@@ -123,7 +123,6 @@ function connect(env: Environment, link: SessionLink, key: string, lockTimeout: 
   };
   const read = (): Promise<SharedState | undefined> =>
     transact('readonly', (store) => store.get('state') as IDBRequest<SharedState | undefined>);
-  const write = (state: SharedState): Promise<unknown> => transact('readwrite', (store) => store.put(state, 'state'));
 
   const hear = (state: SharedState): void => {
     if (closed || typeof state?.version !== 'number') return;
@@ -178,12 +177,54 @@ function connect(env: Environment, link: SessionLink, key: string, lockTimeout: 
       }) as Promise<T>;
   };
 
-  /** Writes `change` as the newest state (under the lock), then tells the other tabs. */
-  const commit = async (change: SessionChange, shared: SharedState | undefined): Promise<void> => {
-    const state: SharedState = { version: Math.max(version, shared?.version ?? 0) + 1, change };
-    await write(state); // committed before the lock is let go: the next holder reads it
+  /**
+   * Writes `change` one version above the newest state, in one transaction, then tells the other
+   * tabs; unless the newest state is no longer the `expected` version (a login or logout meanwhile
+   * wins over a refresh). Resolves once committed, with whether it was written.
+   */
+  const commit = async (change: SessionChange, expected?: number): Promise<boolean> => {
+    const db = await open();
+    const state = await new Promise<SharedState | undefined>((resolve, reject) => {
+      const transaction = db.transaction('session', 'readwrite');
+      const store = transaction.objectStore('session');
+      const current = store.get('state') as IDBRequest<SharedState | undefined>;
+      let written: SharedState | undefined;
+      current.onsuccess = () => {
+        const newest = current.result?.version ?? 0;
+        if (expected !== undefined && newest !== expected) return;
+        written = { version: Math.max(version, newest) + 1, change };
+        store.put(written, 'state');
+      };
+      transaction.oncomplete = () => resolve(written);
+      transaction.onerror = transaction.onabort = () => reject(transaction.error);
+    });
+    if (!state) return false;
     version = state.version;
     broadcast(state);
+    return true;
+  };
+
+  const holderOf = async (): Promise<string | undefined> =>
+    (await env.locks.query()).held?.find((lock) => lock.name === key)?.clientId;
+
+  /**
+   * `withLock` for a refresh, which never waits forever: when the wait times out and the same tab
+   * still holds the lock (frozen, or stuck), the first waiting tab to notice takes it over.
+   */
+  const withLockOrSteal = async <T>(action: () => Promise<T>, signal: AbortSignal): Promise<T> => {
+    for (;;) {
+      const holder = await holderOf();
+      try {
+        return await withLock(action, signal, lockTimeout);
+      } catch (error) {
+        if (!(error instanceof RefreshError && error.code === 'REFRESH_TIMEOUT') || holder === undefined) throw error;
+      }
+      const taken = await env.locks.request(`${key}:steal`, async () => {
+        if (signal.aborted || (await holderOf()) !== holder) return undefined;
+        return { value: (await env.locks.request(key, { steal: true }, action)) as T };
+      });
+      if (taken) return taken.value;
+    }
   };
 
   return {
@@ -195,27 +236,29 @@ function connect(env: Environment, link: SessionLink, key: string, lockTimeout: 
       link.adopt(shared.change.kind === 'refresh' ? { kind: 'login', tokens: shared.change.tokens } : shared.change);
     },
     refresh(mint, signal) {
-      return withLock(
-        async (): Promise<TokenSet> => {
-          const shared = await read();
-          if (shared && shared.version > version) {
-            // Another tab changed the session while this one waited: its word, not a new refresh.
-            version = shared.version;
-            if (shared.change.kind === 'refresh') return shared.change.tokens;
-            link.adopt(shared.change); // a login or logout elsewhere ends this refresh's session
-            throw new RefreshError('SESSION_ENDED');
-          }
-          const tokens = await mint();
-          await commit({ kind: 'refresh', tokens }, shared);
-          return tokens;
-        },
-        signal,
-        lockTimeout,
-      );
+      // What this tab knew before it waited: states heard while waiting still count as "meanwhile".
+      const seen = version;
+      return withLockOrSteal(async (): Promise<TokenSet> => {
+        const shared = await read();
+        if (shared && shared.version > seen) {
+          // Another tab changed the session while this one waited: its word, not a new refresh.
+          version = Math.max(version, shared.version);
+          if (shared.change.kind === 'refresh') return shared.change.tokens;
+          link.adopt(shared.change); // a login or logout elsewhere ends this refresh's session
+          throw new RefreshError('SESSION_ENDED');
+        }
+        const tokens = await mint();
+        // Committed before the lock is let go: the next holder reads it. A login or logout
+        // committed meanwhile wins, and this refresh's tokens are dropped.
+        if (!(await commit({ kind: 'refresh', tokens }, shared?.version ?? 0))) throw new RefreshError('SESSION_ENDED');
+        return tokens;
+      }, signal);
     },
     publish(change) {
+      // Without the lock: a logout must not wait for another tab's refresh; the refresh's commit
+      // yields to it instead.
       publishing += 1;
-      withLock(async () => commit(change, await read()))
+      commit(change)
         .catch(report)
         .finally(() => {
           publishing -= 1;

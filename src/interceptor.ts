@@ -6,7 +6,7 @@ import { resolveOptions } from './options.js';
 import type { LogoutReason, RefreshInterceptorOptions, SessionChange, SessionEvent } from './options.js';
 import { abortable, createSingleFlight } from './single-flight.js';
 import { claimsOf, receive, tokenSetProblem } from './token.js';
-import type { TokenSet } from './token.js';
+import type { ReceivedTokens, TokenSet } from './token.js';
 
 /** What {@link attachRefreshInterceptor} returns: the session of one axios instance. */
 export interface RefreshInterceptorHandle {
@@ -141,9 +141,12 @@ export function attachRefreshInterceptor(
     }
   };
 
-  /** Replaces the tokens in memory (`minted`: just issued by a refresh). */
-  const store = (next: TokenSet | null, minted: boolean): void => {
-    const received = next ? receive(next, now(), minted, settings.leeway) : undefined;
+  /** Replaces the tokens in memory (`minted`: just issued by a refresh; `received`: taken in already). */
+  const store = (
+    next: TokenSet | null,
+    minted: boolean,
+    received: ReceivedTokens | undefined = next ? receive(next, now(), minted, settings.leeway) : undefined,
+  ): void => {
     tokens = received ? received.tokens : null;
     dueAt = received?.dueAt;
     version += 1;
@@ -182,6 +185,7 @@ export function attachRefreshInterceptor(
   const schedule = (delay?: number): void => {
     clearTimeout(scheduled as Parameters<typeof clearTimeout>[0]);
     scheduled = undefined;
+    if (delay === undefined) retries = 0; // a new token: a new backoff
     if (!settings.scheduleRefresh || ejected || !tokens || dueAt === undefined) return;
     const wait = Math.min(delay ?? Math.max(0, dueAt - now()), 2 ** 31 - 1);
     scheduled = setTimeout(onSchedule, wait);
@@ -220,12 +224,13 @@ export function attachRefreshInterceptor(
           }, settings.refreshTimeout);
     emit({ type: 'refreshing' });
     /** The user's refresh, its answer checked and its expiry resolved. */
+    let minted: ReceivedTokens | undefined;
     const mint = async (): Promise<TokenSet> => {
       const answer: unknown = await settings.refresh({ refreshToken: before?.refreshToken ?? undefined, tokens: before, signal });
       if (tokenSetProblem(answer) !== undefined) throw new RefreshError('INVALID_REFRESH_RESPONSE');
       const received = answer as TokenSet;
-      const next = { ...received, refreshToken: received.refreshToken ?? before?.refreshToken };
-      return receive(next, now(), true, settings.leeway).tokens;
+      minted = receive({ ...received, refreshToken: received.refreshToken ?? before?.refreshToken }, now(), true, settings.leeway);
+      return minted.tokens;
     };
     let next: TokenSet;
     try {
@@ -251,8 +256,12 @@ export function attachRefreshInterceptor(
     } finally {
       clearTimeout(timer);
     }
-    if (signal.aborted || tokens !== before) throw new RefreshError('SESSION_ENDED');
-    store(next, true);
+    // Ended meanwhile (logout, a new login: both cancel the flight).
+    if (signal.aborted || (before && !tokens)) throw new RefreshError('SESSION_ENDED');
+    // Taken in already: another tab's refresh, heard while this one waited for the lock (crossTab).
+    if (tokens !== before && tokens?.accessToken === next.accessToken) return tokens;
+    // Tokens another tab minted (crossTab) are taken in like stored ones.
+    store(next, false, minted?.tokens === next ? minted : undefined);
     const stored = tokens as TokenSet;
     emit({ type: 'refreshed', tokens: stored });
     await persist();

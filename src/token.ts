@@ -70,8 +70,8 @@ export interface ReceivedTokens {
  * else `expiresAt`, else the JWT `exp` claim) and keeps it as `expiresAt`. A request should refresh
  * `leeway` before that, capped at half the token's lifetime when known (`expiresIn`, a JWT's
  * `exp - iat`). For a token just `minted` by a refresh, a JWT's lifetime counts from `receivedAt`
- * (a wrong client clock does not matter), and one already expired on the local clock is not
- * refreshed ahead (its 401 will tell), so a wrong clock cannot cause a refresh loop.
+ * (a wrong client clock does not matter), and one already due on arrival is not refreshed ahead
+ * (its 401 will tell), so a wrong clock cannot cause a refresh loop.
  */
 export function receive(input: TokenSet, receivedAt: number, minted: boolean, leeway: number): ReceivedTokens {
   const { expiresIn, ...tokens } = input;
@@ -88,10 +88,10 @@ export function receive(input: TokenSet, receivedAt: number, minted: boolean, le
   } else if (expiresAt !== undefined && minted) {
     lifetime = expiresAt - receivedAt;
   }
-  if (expiresAt === undefined) return { tokens, dueAt: undefined };
-  const dueAt =
-    minted && expiresAt <= receivedAt
-      ? undefined
-      : expiresAt - (lifetime === undefined ? leeway : Math.min(leeway, lifetime / 2));
-  return { tokens: { ...tokens, expiresAt }, dueAt };
+  // Beyond any date (a JWT with a huge exp): as good as no expiry.
+  if (expiresAt === undefined || !Number.isFinite(expiresAt)) return { tokens, dueAt: undefined };
+  const dueAt = expiresAt - (lifetime === undefined ? leeway : Math.min(leeway, lifetime / 2));
+  // A minted token already due (a wrong clock, an expiry shorter than the leeway): refreshing again
+  // would bring one just like it, so its 401 decides instead.
+  return { tokens: { ...tokens, expiresAt }, dueAt: minted && dueAt <= receivedAt ? undefined : dueAt };
 }
