@@ -122,6 +122,7 @@ export function attachRefreshInterceptor(
   /** Storage writes, one after the other, so they land in the order the tokens changed. */
   let writes: Promise<unknown> = Promise.resolve();
   let scheduled: unknown;
+  let claims: { of: TokenSet | null; value: Record<string, unknown> | null } = { of: null, value: null };
   let retries = 0;
   /** The token version each request was sent with, keyed by the config its adapter received. */
   const sentWith = new WeakMap<object, number>();
@@ -427,7 +428,11 @@ export function attachRefreshInterceptor(
       await persist();
     },
     getTokens: () => tokens,
-    getClaims: <Claims extends object>() => ((tokens && claimsOf(tokens.accessToken)) ?? null) as Claims | null,
+    getClaims: <Claims extends object>() => {
+      // Decoded once per token set: the same object until the tokens change.
+      if (claims.of !== tokens) claims = { of: tokens, value: (tokens && claimsOf(tokens.accessToken)) ?? null };
+      return claims.value as Claims | null;
+    },
     ready: () => loaded,
     async refresh({ force = false } = {}) {
       if (loading) await loading;

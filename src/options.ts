@@ -124,7 +124,7 @@ export interface RefreshInterceptorOptions {
   /**
    * Refresh on a timer ahead of expiry while a session is active, not only when a request needs it.
    * The timer never keeps a Node process alive; `logout()` and `eject()` stop it; transient failures
-   * are retried with backoff (1 s, 2 s, 4 s … up to 30 s); a rejection ends the session.
+   * are retried with backoff (2 s, 4 s, 8 s … up to 30 s); a rejection ends the session.
    * @default false
    */
   scheduleRefresh?: boolean | undefined;
@@ -225,7 +225,7 @@ const defaults = {
     const data = (error as { response?: { data?: { error?: unknown } } } | null)?.response?.data;
     return typeof data === 'object' && data !== null && data.error === 'invalid_grant';
   },
-  now: Date.now,
+  now: (): number => Date.now(),
 } as const;
 
 /** Describes a received value for an error message. Only ever given option values, never tokens. */

@@ -70,8 +70,9 @@ export interface ReceivedTokens {
  * else `expiresAt`, else the JWT `exp` claim) and keeps it as `expiresAt`. A request should refresh
  * `leeway` before that, capped at half the token's lifetime when known (`expiresIn`, a JWT's
  * `exp - iat`). For a token just `minted` by a refresh, a JWT's lifetime counts from `receivedAt`
- * (a wrong client clock does not matter), and one already due on arrival is not refreshed ahead
- * (its 401 will tell), so a wrong clock cannot cause a refresh loop.
+ * (a wrong client clock does not matter); one whose lifetime is unknown (no `iat`, no `expiresIn`)
+ * or that is due on arrival is not refreshed ahead (its 401 will tell), so a wrong clock cannot
+ * cause a refresh loop.
  */
 export function receive(input: TokenSet, receivedAt: number, minted: boolean, leeway: number): ReceivedTokens {
   const { expiresIn, ...tokens } = input;
@@ -91,7 +92,9 @@ export function receive(input: TokenSet, receivedAt: number, minted: boolean, le
   // Beyond any date (a JWT with a huge exp): as good as no expiry.
   if (expiresAt === undefined || !Number.isFinite(expiresAt)) return { tokens, dueAt: undefined };
   const dueAt = expiresAt - (lifetime === undefined ? leeway : Math.min(leeway, lifetime / 2));
-  // A minted token already due (a wrong clock, an expiry shorter than the leeway): refreshing again
-  // would bring one just like it, so its 401 decides instead.
-  return { tokens: { ...tokens, expiresAt }, dueAt: minted && dueAt <= receivedAt ? undefined : dueAt };
+  // A minted token whose lifetime is unknown (a JWT `exp` without `iat`, read on a clock that may be
+  // wrong), or already due (an expiry shorter than the leeway): refreshing ahead would bring one
+  // just like it, again and again, so its 401 decides instead.
+  const unsure = minted && (lifetime === undefined || dueAt <= receivedAt);
+  return { tokens: { ...tokens, expiresAt }, dueAt: unsure ? undefined : dueAt };
 }
