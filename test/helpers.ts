@@ -28,6 +28,15 @@ export async function flush(): Promise<void> {
   for (let i = 0; i < 10; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/** An unsigned JWT with `payload` as its claims: the library decodes it and never verifies it. */
+export function unsignedJwt(payload: unknown, signature = 'sig', header: object = { alg: 'none', typ: 'JWT' }): string {
+  const part = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part(header)}.${part(payload)}.${signature}`;
+}
+
+/** Milliseconds to whole seconds, as JWT `exp` and `iat` count. */
+export const seconds = (ms: number): number => Math.floor(ms / 1000);
+
 /** The token a request carried, without the scheme; `undefined` when it carried none. */
 export function tokenOf(config: InternalAxiosRequestConfig | { headers?: unknown }): string | undefined {
   const headers = config.headers as { get?: (name: string) => unknown } | Record<string, unknown> | undefined;

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { setup } from './helpers.js';
+import { setup, unsignedJwt } from './helpers.js';
 
 /** A JWT with `claims` and a signature nobody checks here. */
-function jwt(claims: unknown, signature = 'not-a-real-signature'): string {
-  const part = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${signature}`;
-}
+const jwt = (claims: unknown, signature = 'not-a-real-signature'): string =>
+  unsignedJwt(claims, signature, { alg: 'RS256', typ: 'JWT' });
 
 describe('getClaims', () => {
   it('is null without a session', () => {

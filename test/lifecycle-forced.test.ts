@@ -1,15 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RefreshError } from '../src/index.js';
 import type { LogoutEvent, RefreshContext, TokenSet } from '../src/index.js';
-import { deferred, flush, setup, tokenOf } from './helpers.js';
+import { deferred, flush, seconds, setup, tokenOf, unsignedJwt } from './helpers.js';
 
 /** An unsigned JWT with `claims` (seconds since the epoch for `exp`/`iat`). */
-function jwt(claims: Record<string, unknown>): string {
-  const part = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.sig`;
-}
+const jwt = (claims: Record<string, unknown>): string => unsignedJwt(claims);
 
-const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 /** 2030-01-01T00:00:00Z. */
 const START = 1_893_456_000_000;

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { TokenSet } from '../src/index.js';
-import { setup, tokenOf } from './helpers.js';
+import { seconds, setup, tokenOf, unsignedJwt } from './helpers.js';
 
 /** An unsigned JWT with `claims` (seconds since the epoch for `exp`/`iat`). */
-function jwt(claims: Record<string, unknown>): string {
-  const part = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'user-1', ...claims })}.sig`;
-}
+const jwt = (claims: Record<string, unknown>): string => unsignedJwt({ sub: 'user-1', ...claims });
 
-const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 /** 2030-01-01T00:00:00Z: a fixed local clock, in milliseconds. */
 const START = 1_893_456_000_000;
