@@ -1,4 +1,4 @@
-import { RefreshError } from './errors.js';
+import { RefreshError, reportAside as report } from './errors.js';
 import type { CrossTab, CrossTabConnection, SessionChange, SessionLink } from './options.js';
 import type { TokenSet } from './token.js';
 
@@ -47,12 +47,6 @@ function environment(): Environment | undefined {
     window: typeof scope.addEventListener === 'function' ? (scope as Environment['window']) : undefined,
   };
 }
-
-const report = (error: unknown): void => {
-  setTimeout(() => {
-    throw error;
-  });
-};
 
 /**
  * One session across the tabs of an origin, for the `crossTab` option. A refresh runs in a Web Lock

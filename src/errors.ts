@@ -58,6 +58,16 @@ export function isRefreshError(error: unknown): error is RefreshError {
   );
 }
 
+/**
+ * Rethrows `error` on its own turn (as an `EventTarget` does with a listener's error): where error
+ * reporting sees it, without breaking what was running. For errors nobody is waiting on.
+ */
+export function reportAside(error: unknown): void {
+  setTimeout(() => {
+    throw error;
+  });
+}
+
 const REDACTED = '[redacted]';
 
 function isPlain(value: object): boolean {

@@ -1,6 +1,6 @@
 import axios, { CanceledError, getAdapter, isAxiosError } from 'axios';
 import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { RefreshError, isRefreshError, redact } from './errors.js';
+import { RefreshError, isRefreshError, redact, reportAside as report } from './errors.js';
 import { createOriginPolicy } from './origin.js';
 import { resolveOptions } from './options.js';
 import type { LogoutReason, RefreshInterceptorOptions, SessionChange, SessionEvent } from './options.js';
@@ -60,13 +60,6 @@ const isStream = (data: unknown): boolean =>
 
 const own = (config: object, flag: 'skipAuth' | 'skipAuthRefresh'): boolean =>
   Object.prototype.hasOwnProperty.call(config, flag) && (config as Record<string, unknown>)[flag] === true;
-
-/** Listener errors must neither break the session nor vanish: they are rethrown on their own. */
-const report = (error: unknown): void => {
-  setTimeout(() => {
-    throw error;
-  });
-};
 
 /**
  * Gives `instance` bearer-token auth with silent refresh: requests to its own origin carry the
@@ -159,6 +152,9 @@ export function attachRefreshInterceptor(
     schedule();
   };
 
+  /** Whether a request should refresh the tokens before it is sent (their expiry is that close). */
+  const isDue = (): boolean => dueAt !== undefined && now() >= dueAt;
+
   /** Writes the current tokens to `storage`; resolves once they are there. */
   const persist = (): Promise<unknown> => {
     if (!storage) return writes;
@@ -196,7 +192,7 @@ export function attachRefreshInterceptor(
   const onSchedule = (): void => {
     scheduled = undefined;
     // Woken early (a wait longer than a timer can hold): wait some more.
-    if (dueAt === undefined || now() < dueAt) return schedule();
+    if (!isDue()) return schedule();
     startRefresh().then(
       () => {
         retries = 0;
@@ -332,8 +328,7 @@ export function attachRefreshInterceptor(
   ): Promise<AxiosResponse> => {
     if (loading) await abortable(loading, config.signal, cancelError(config));
     const session = replayOf ?? sessionVersion;
-    const due = tokens ? dueAt !== undefined && now() >= dueAt : settings.refreshWithoutTokens;
-    if (due && !flight.current()) void startRefresh();
+    if ((tokens ? isDue() : settings.refreshWithoutTokens) && !flight.current()) void startRefresh();
     for (let waiting = flight.current(); waiting; waiting = flight.current()) {
       await abortable(waiting.promise, config.signal, cancelError(config));
     }
@@ -370,7 +365,7 @@ export function attachRefreshInterceptor(
         if (session !== undefined && session !== sessionVersion) throw new RefreshError('SESSION_ENDED');
         return sendBare(original, config);
       }
-      if (!tokens || refreshing || (dueAt !== undefined && now() >= dueAt) || session !== undefined) {
+      if (!tokens || refreshing || isDue() || session !== undefined) {
         return sendFresh(config, original, session);
       }
       stamp(config);
@@ -436,7 +431,7 @@ export function attachRefreshInterceptor(
     ready: () => loaded,
     async refresh({ force = false } = {}) {
       if (loading) await loading;
-      if (!force && !flight.current() && tokens && dueAt !== undefined && now() < dueAt) return tokens;
+      if (!force && !flight.current() && tokens && dueAt !== undefined && !isDue()) return tokens;
       return startRefresh();
     },
     async logout() {

@@ -1,3 +1,4 @@
+import { reportAside } from './errors.js';
 import { tokenSetProblem } from './token.js';
 import type { TokenSet } from './token.js';
 
@@ -64,13 +65,7 @@ export function webStorage(options: WebStorageOptions = {}): TokenStorage {
   let memory: TokenSet | null = null;
   /** A write failed: memory holds the newer truth. */
   let unwritten = false;
-  const fail = (error: unknown): void => {
-    if (onError) onError(error);
-    else
-      setTimeout(() => {
-        throw error;
-      });
-  };
+  const fail = (error: unknown): void => (onError ?? reportAside)(error);
   const backend = (): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | undefined => {
     if (typeof area === 'object') return area;
     // Reading the property itself throws where storage is blocked.
