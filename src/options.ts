@@ -207,123 +207,87 @@ export interface ResolvedOptions {
   readonly now: () => number;
 }
 
-function statusOf(error: unknown): unknown {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { response, status } = error as { response?: { status?: unknown }; status?: unknown };
-  return response?.status ?? status;
-}
-
+/** The default of every option that has one. */
 const defaults = {
   header: 'Authorization',
   scheme: 'Bearer',
+  allowedOrigins: [] as readonly string[],
+  scheduleRefresh: false,
+  refreshWithoutTokens: false,
   refreshTimeout: 10_000,
   leeway: 30_000,
   shouldRefresh: (error: AxiosError<unknown, unknown>): boolean => error.response?.status === 401,
   isRefreshRejected: (error: unknown): boolean => {
-    const status = statusOf(error);
-    if (status === 400 || status === 401) return true;
-    const data = (error as { response?: { data?: { error?: unknown } } } | null)?.response?.data;
-    return typeof data === 'object' && data !== null && data.error === 'invalid_grant';
+    const { response, status } = (error ?? {}) as { response?: { status?: unknown; data?: { error?: unknown } }; status?: unknown };
+    const code = response?.status ?? status;
+    return code === 400 || code === 401 || (response?.data as { error?: unknown } | null | undefined)?.error === 'invalid_grant';
   },
   now: (): number => Date.now(),
-} as const;
+};
 
 /** Describes a received value for an error message. Only ever given option values, never tokens. */
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object' && value !== null) return 'an object';
-  return String(value);
+  return typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'function'
+      ? 'a function'
+      : Array.isArray(value)
+        ? 'an array'
+        : value && typeof value === 'object'
+          ? 'an object'
+          : String(value);
 }
 
 function fail(name: string, expected: string, value: unknown): never {
-  throw new TypeError(
-    `axios-refresh-interceptor: options.${name} must be ${expected}; received ${describe(value)}`,
-  );
+  throw new TypeError(`axios-refresh-interceptor: options${name} must be ${expected}; received ${describe(value)}`);
 }
 
-function optionalFunction<T>(name: string, value: T | undefined, fallback: T): T {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'function') fail(name, 'a function', value);
-  return value;
-}
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+const isAbsentOr = (test: (value: unknown) => boolean) => (value: unknown): boolean => value === undefined || test(value);
+/** An HTTP token (RFC 9110): what a header name, or an auth scheme, is made of. */
+const httpToken = /^[!#$%&'*+.^_`|~\w-]*$/;
+const has = (...names: string[]) => (value: unknown): boolean =>
+  names.every((name) => typeof (value as Record<string, unknown> | null)?.[name] === 'function');
 
-function flag(name: string, value: boolean | undefined): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') fail(name, 'a boolean', value);
-  return value;
-}
-
-function duration(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min) {
-    fail(name, `a number of milliseconds >= ${min}`, value);
-  }
-  return value;
-}
+/** What each option must be, as told in the error, and the test of it (after defaults). */
+const rules: Record<keyof RefreshInterceptorOptions, readonly [string, (value: unknown) => boolean]> = {
+  refresh: ['a function', isFunction],
+  onLogout: ['a function', isAbsentOr(isFunction)],
+  tokens: ['a token set', () => true], // checked, with its own message, by the interceptor
+  storage: ['an object with get, set and remove functions', isAbsentOr(has('get', 'set', 'remove'))],
+  scheduleRefresh: ['a boolean', (value) => typeof value === 'boolean'],
+  refreshWithoutTokens: ['a boolean', (value) => typeof value === 'boolean'],
+  crossTab: ['the result of crossTab()', isAbsentOr(has('connect'))],
+  header: ['a header name', (value) => typeof value === 'string' && value !== '' && httpToken.test(value)],
+  scheme: ["a scheme name without spaces, or ''", (value) => typeof value === 'string' && httpToken.test(value)],
+  allowedOrigins: ['an array of origins', Array.isArray],
+  refreshTimeout: ['a number of milliseconds >= 1', (value) => typeof value === 'number' && value >= 1],
+  leeway: ['a number of milliseconds >= 0', (value) => typeof value === 'number' && value >= 0],
+  shouldRefresh: ['a function', isFunction],
+  isRefreshRejected: ['a function', isFunction],
+  now: ['a function', isFunction],
+};
 
 /** Validates options and fills in defaults; `undefined` never erases a default. */
 export function resolveOptions(options: RefreshInterceptorOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`axios-refresh-interceptor: options must be an object; received ${describe(options)}`);
+  if (typeof options !== 'object' || options === null) fail('', 'an object', options);
+  const resolved: Record<string, unknown> = { ...defaults };
+  for (const [name, value] of Object.entries(options)) if (value !== undefined) resolved[name] = value;
+  for (const [name, [expected, test]] of Object.entries(rules)) {
+    if (!test(resolved[name])) fail(`.${name}`, expected, resolved[name]);
   }
-  if (typeof options.refresh !== 'function') fail('refresh', 'a function', options.refresh);
-
-  const header = options.header ?? defaults.header;
-  if (typeof header !== 'string' || !/^[!#$%&'*+.^_`|~\w-]+$/.test(header)) {
-    fail('header', 'a header name', header);
-  }
-  const scheme = options.scheme ?? defaults.scheme;
-  if (typeof scheme !== 'string' || !/^[!#$%&'*+.^_`|~\w-]*$/.test(scheme)) {
-    fail('scheme', "a scheme name without spaces, or ''", scheme);
-  }
-
   const allowedOrigins = new Set<string>();
-  const origins = options.allowedOrigins ?? [];
-  if (!Array.isArray(origins)) fail('allowedOrigins', 'an array of origins', origins);
-  for (const [index, entry] of origins.entries()) {
+  for (const [index, entry] of (resolved.allowedOrigins as unknown[]).entries()) {
     let origin: string | undefined;
     try {
-      origin = typeof entry === 'string' ? new URL(entry).origin : undefined;
+      origin = new URL(entry as string).origin;
     } catch {
-      origin = undefined;
+      // not a URL: refused below
     }
-    if (origin === undefined || origin === 'null' || origin !== entry.replace(/\/$/, '')) {
-      fail(`allowedOrigins[${index}]`, 'an origin such as "https://api.example.com"', entry);
+    if (typeof entry !== 'string' || origin === 'null' || origin !== entry.replace(/\/$/, '')) {
+      fail(`.allowedOrigins[${index}]`, 'an origin such as "https://api.example.com"', entry);
     }
     allowedOrigins.add(origin);
   }
-
-  const { storage } = options;
-  if (
-    storage !== undefined &&
-    (typeof storage !== 'object' ||
-      storage === null ||
-      typeof storage.get !== 'function' ||
-      typeof storage.set !== 'function' ||
-      typeof storage.remove !== 'function')
-  ) {
-    fail('storage', 'an object with get, set and remove functions', storage);
-  }
-
-  return {
-    refresh: options.refresh,
-    storage,
-    scheduleRefresh: flag('scheduleRefresh', options.scheduleRefresh),
-    refreshWithoutTokens: flag('refreshWithoutTokens', options.refreshWithoutTokens),
-    crossTab:
-      options.crossTab === undefined || typeof options.crossTab?.connect === 'function'
-        ? options.crossTab
-        : fail('crossTab', 'the result of crossTab()', options.crossTab),
-    onLogout: optionalFunction('onLogout', options.onLogout, undefined),
-    header,
-    scheme,
-    allowedOrigins,
-    refreshTimeout: duration('refreshTimeout', options.refreshTimeout, defaults.refreshTimeout, 1),
-    leeway: duration('leeway', options.leeway, defaults.leeway, 0),
-    shouldRefresh: optionalFunction('shouldRefresh', options.shouldRefresh, defaults.shouldRefresh),
-    isRefreshRejected: optionalFunction('isRefreshRejected', options.isRefreshRejected, defaults.isRefreshRejected),
-    now: optionalFunction('now', options.now, defaults.now),
-  };
+  return { ...resolved, allowedOrigins } as unknown as ResolvedOptions;
 }
