@@ -22,12 +22,12 @@ export type RefreshErrorCode =
   | 'BODY_NOT_REPLAYABLE';
 
 const messages: Record<RefreshErrorCode, string> = {
-  REFRESH_REJECTED: 'The token refresh was rejected; the session has ended',
-  REFRESH_FAILED: 'The token refresh failed; the tokens were kept',
-  REFRESH_TIMEOUT: 'The token refresh timed out; the tokens were kept',
-  INVALID_REFRESH_RESPONSE: 'The token refresh resolved without a usable access token',
-  SESSION_ENDED: 'The session ended before the request could be sent',
-  BODY_NOT_REPLAYABLE: 'The request was refused with a stale token and its body cannot be sent again; the token was refreshed, send it anew',
+  REFRESH_REJECTED: 'Token refresh rejected; the session ended',
+  REFRESH_FAILED: 'Token refresh failed; the tokens were kept',
+  REFRESH_TIMEOUT: 'Token refresh timed out; the tokens were kept',
+  INVALID_REFRESH_RESPONSE: 'Token refresh gave no usable access token',
+  SESSION_ENDED: 'The session ended before the request was sent',
+  BODY_NOT_REPLAYABLE: 'A stream body cannot be sent again; the token was refreshed, send the request anew',
 };
 
 /**
@@ -70,55 +70,44 @@ export function reportAside(error: unknown): void {
 
 const REDACTED = '[redacted]';
 
-function isPlain(value: object): boolean {
+/**
+ * Whether `redact` walks into `value`: errors, plain objects and arrays, and axios's header bags
+ * (their own properties are the headers); never sockets, agents or other live objects.
+ */
+function isData(value: object): boolean {
   const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === null || prototype === Object.prototype || Array.isArray(value);
-}
-
-/** axios's header bag: its own enumerable properties are the headers. */
-function isHeaderBag(value: object): boolean {
-  const bag = value as { set?: unknown; normalize?: unknown; toJSON?: unknown };
-  return typeof bag.set === 'function' && typeof bag.normalize === 'function' && typeof bag.toJSON === 'function';
+  return (
+    value instanceof Error ||
+    'isAxiosError' in value ||
+    prototype === null ||
+    prototype === Object.prototype ||
+    Array.isArray(value) ||
+    typeof (value as { normalize?: unknown }).normalize === 'function'
+  );
 }
 
 /**
  * Removes `secrets` (tokens) from `error` in place, so that neither its message, nor `JSON.stringify`
  * or `util.inspect` of it or of anything in its `cause` chain shows them: every string that holds one
- * gets it replaced by `[redacted]`, and the underlying request objects (which keep raw headers) are
- * dropped. Walks plain data only (objects, arrays, errors, header bags), never sockets or agents.
- * Returns `error`, the same object.
+ * (as it is, or encoded for a URL or a form) gets it replaced by `[redacted]`, and the underlying
+ * request objects (which keep raw headers) are dropped. Returns `error`, the same object.
  */
 export function redact<T>(error: T, secrets: readonly (string | null | undefined)[]): T {
-  // Each secret also as it stands in a URL or a form-encoded body.
-  const needles = [
-    ...new Set(
-      secrets
-        .filter((secret): secret is string => !!secret)
-        .flatMap((secret) => [secret, encodeURIComponent(secret), new URLSearchParams({ v: secret }).toString().slice(2)]),
-    ),
-  ];
-  if (needles.length === 0) return error;
-  const seen = new Set<object>();
-  const clean = (text: string): string =>
-    needles.reduce((result, needle) => result.split(needle).join(REDACTED), text);
+  const needles = secrets.flatMap((secret) =>
+    secret ? [secret, encodeURIComponent(secret), new URLSearchParams({ v: secret }).toString().slice(2)] : [],
+  );
+  const seen = new Set<unknown>();
   const visit = (value: unknown): unknown => {
-    if (typeof value === 'string') return clean(value);
-    if (value instanceof URLSearchParams) return clean(value.toString());
+    if (typeof value === 'string' || value instanceof URLSearchParams) {
+      return needles.reduce((text, needle) => text.split(needle).join(REDACTED), String(value));
+    }
     // A stream body keeps the request it was piped into, raw headers and all.
     if (typeof (value as { pipe?: unknown } | null)?.pipe === 'function') return REDACTED;
-    if (typeof value !== 'object' || value === null || seen.has(value)) return value;
-    const isError = value instanceof Error || ('isAxiosError' in value && 'config' in value);
-    if (!isError && !isPlain(value) && !isHeaderBag(value)) return value;
+    if (!value || typeof value !== 'object' || seen.has(value) || !isData(value)) return value;
     seen.add(value);
     const record = value as Record<string, unknown>;
-    if (isError) {
-      delete record.request;
-      for (const key of ['message', 'stack'] as const) {
-        if (typeof record[key] === 'string') record[key] = clean(record[key]);
-      }
-      if ('cause' in record) visit(record.cause);
-    }
-    for (const key of Object.keys(record)) {
+    // Own names, so an error's message, stack and cause are cleaned too.
+    for (const key of Object.getOwnPropertyNames(record)) {
       if (key === 'request') delete record[key];
       else {
         const next = visit(record[key]);
@@ -127,6 +116,6 @@ export function redact<T>(error: T, secrets: readonly (string | null | undefined
     }
     return value;
   };
-  visit(error);
+  if (needles.length) visit(error);
   return error;
 }
