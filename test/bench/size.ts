@@ -23,8 +23,8 @@ export const CORE_BUNDLED_BUDGET = 2600;
  * What `--check` enforces until the goals are met: the core entry as it stands, plus a little room.
  * A change that grows the core past these fails CI; lower them whenever the core shrinks.
  */
-export const CORE_CEILING = 5400;
-export const CORE_BUNDLED_CEILING = 5750;
+export const CORE_CEILING = 5100;
+export const CORE_BUNDLED_CEILING = 5420;
 /** Matches tsup.config.ts. */
 const TARGET = 'es2020';
 /** Entry points other than the core that may exist; each is measured on its own, outside the budget. */
