@@ -1,5 +1,5 @@
-import axios, { CanceledError, getAdapter, isAxiosError } from 'axios';
-import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import axios, { AxiosHeaders, CanceledError, getAdapter, isAxiosError } from 'axios';
+import type { AxiosAdapter, AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { RefreshError, isRefreshError, redact, reportAside as report } from './errors.js';
 import { createOriginPolicy } from './origin.js';
 import { resolveOptions } from './options.js';
@@ -57,6 +57,24 @@ type Adapter = AxiosRequestConfig['adapter'];
 const isStream = (data: unknown): boolean =>
   typeof (data as { pipe?: unknown } | null)?.pipe === 'function' ||
   (typeof ReadableStream !== 'undefined' && data instanceof ReadableStream);
+
+/**
+ * `error` as response interceptors would see it (its response's data run through
+ * `transformResponse`, as axios's dispatch does), for a `shouldRefresh` that reads the body. A view:
+ * the error itself is left as the adapter made it.
+ */
+const asDispatched = (error: AxiosError<unknown, unknown>, config: InternalAxiosRequestConfig): AxiosError<unknown, unknown> => {
+  const response = error.response as NonNullable<typeof error.response>;
+  let { data } = response;
+  try {
+    for (const transform of [config.transformResponse ?? []].flat()) {
+      data = transform.call(config, data, AxiosHeaders.from(response.headers as AxiosHeaders).normalize(false), response.status);
+    }
+  } catch {
+    data = response.data; // as received, when it does not parse
+  }
+  return Object.assign(Object.create(error) as AxiosError<unknown, unknown>, { response: { ...response, data } });
+};
 
 const own = (config: object, flag: 'skipAuth' | 'skipAuthRefresh'): boolean =>
   Object.prototype.hasOwnProperty.call(config, flag) && (config as Record<string, unknown>)[flag] === true;
@@ -117,8 +135,6 @@ export function attachRefreshInterceptor(
   let scheduled: unknown;
   let claims: { of: TokenSet | null; value: Record<string, unknown> | null } = { of: null, value: null };
   let retries = 0;
-  /** The token version each request was sent with, keyed by the config its adapter received. */
-  const sentWith = new WeakMap<object, number>();
   /**
    * The header values written lately (newest last), so that one left on a reused config is removed
    * wherever no token may go. Bounded: a value older than this is long expired.
@@ -297,7 +313,6 @@ export function attachRefreshInterceptor(
 
   const stamp = (config: InternalAxiosRequestConfig): void => {
     config.headers.set(header, headerValue);
-    sentWith.set(config, version);
     const theirs = config.beforeRedirect as typeof guardRedirect | undefined;
     if (theirs === undefined) config.beforeRedirect = guardRedirect;
     else if (theirs !== guardRedirect && !redirectGuards.has(theirs)) {
@@ -318,6 +333,45 @@ export function attachRefreshInterceptor(
   };
 
   /**
+   * Sends `config` with the current token. Unless it is a `replay`, a failure that means the token
+   * was refused (`shouldRefresh`) is handled right here, before any response interceptor sees it:
+   * after one refresh (none when a newer token came meanwhile) the request is sent once more, as it
+   * was, with the new token. Interceptors run once per request and see only its final outcome.
+   */
+  const sendWithToken = (config: InternalAxiosRequestConfig, original: Adapter, replay: boolean): Promise<AxiosResponse> => {
+    stamp(config);
+    const sent = version;
+    const response = send(original, config);
+    return replay ? response : response.catch((error: unknown) => replayAfter(error, config, original, sent));
+  };
+
+  const replayAfter = async (
+    error: unknown,
+    config: InternalAxiosRequestConfig,
+    original: Adapter,
+    sent: number,
+  ): Promise<AxiosResponse> => {
+    if (
+      !isAxiosError(error) ||
+      !error.response ||
+      own(config, 'skipAuthRefresh') ||
+      sent < sessionVersion ||
+      ejected ||
+      !(settings.shouldRefresh ? settings.shouldRefresh(asDispatched(error, config)) : error.response.status === 401)
+    ) {
+      throw error;
+    }
+    const session = sessionVersion;
+    // Sent with the current token: it needs a refresh. Sent with an older one: replay as it is.
+    if (sent === version) await abortable(startRefresh(), config.signal, cancelError(config));
+    if (isStream(config.data)) {
+      const sentTokens = [...written].map((value) => value.slice(prefix.length));
+      throw new RefreshError('BODY_NOT_REPLAYABLE', { cause: redact(error, sentTokens) });
+    }
+    return sendFresh(config, original, session);
+  };
+
+  /**
    * Waits out any refresh (starting one when the token is due), then sends with the current token,
    * unless the session the request belongs to (its original's, for a replay) ended meanwhile.
    */
@@ -334,26 +388,21 @@ export function attachRefreshInterceptor(
     }
     if (session !== sessionVersion) throw new RefreshError('SESSION_ENDED');
     if (!tokens || ejected) return sendBare(original, config);
-    stamp(config);
-    return send(original, config);
+    return sendWithToken(config, original, replayOf !== undefined);
   };
 
   const adapters = new WeakMap<object, AxiosAdapter>();
-  const originals = new WeakMap<AxiosAdapter, Adapter>();
+  const ours = new WeakSet<AxiosAdapter>();
 
   /**
    * The adapter that stamps the token at the last moment, after every interceptor: the origin is
-   * checked on the final URL and a token that went stale meanwhile is never sent. `replayOf` binds a
-   * replay to the session of its original request (once: a config reused later is not a replay).
+   * checked on the final URL and a token that went stale meanwhile is never sent.
    */
-  const adapterFor = (original: Adapter, replayOf?: number): AxiosAdapter => {
-    const cacheable = replayOf === undefined && (typeof original === 'function' || typeof original === 'object');
+  const adapterFor = (original: Adapter): AxiosAdapter => {
+    const cacheable = typeof original === 'function' || typeof original === 'object';
     const cached = cacheable ? adapters.get(original as object) : undefined;
     if (cached) return cached;
-    let bound = replayOf;
     const adapter: AxiosAdapter = (config) => {
-      const session = bound;
-      bound = undefined;
       const refreshing = flight.current();
       if (
         ejected ||
@@ -362,53 +411,21 @@ export function attachRefreshInterceptor(
         (refreshing && config.signal === refreshing.signal) ||
         !mayCarryToken(instance.defaults.baseURL, config)
       ) {
-        if (session !== undefined && session !== sessionVersion) throw new RefreshError('SESSION_ENDED');
         return sendBare(original, config);
       }
-      if (!tokens || refreshing || isDue() || session !== undefined) {
-        return sendFresh(config, original, session);
-      }
-      stamp(config);
-      return send(original, config);
+      if (!tokens || refreshing || isDue()) return sendFresh(config, original);
+      return sendWithToken(config, original, false);
     };
-    originals.set(adapter, original);
+    ours.add(adapter);
     if (cacheable) adapters.set(original as object, adapter);
     return adapter;
   };
 
   const requestInterceptor = instance.interceptors.request.use((config) => {
-    if (!own(config, 'skipAuth') && !originals.has(config.adapter as AxiosAdapter)) {
+    if (!own(config, 'skipAuth') && !ours.has(config.adapter as AxiosAdapter)) {
       config.adapter = adapterFor(config.adapter);
     }
     return config;
-  });
-
-  const responseInterceptor = instance.interceptors.response.use(undefined, async (error: unknown) => {
-    if (!isAxiosError(error)) throw error;
-    const { config } = error;
-    const sent = config ? sentWith.get(config) : undefined;
-    if (
-      !config ||
-      sent === undefined ||
-      !error.response ||
-      own(config, 'skipAuthRefresh') ||
-      sent < sessionVersion ||
-      ejected ||
-      !settings.shouldRefresh(error)
-    ) {
-      throw error;
-    }
-    const session = sessionVersion;
-    // Sent with the current token: it needs a refresh. Sent with an older one: replay as it is.
-    if (sent === version) await abortable(startRefresh(), config.signal, cancelError(config));
-    if (isStream(config.data)) {
-      const sentTokens = [...written].map((value) => value.slice(prefix.length));
-      throw new RefreshError('BODY_NOT_REPLAYABLE', { cause: redact(error, sentTokens) });
-    }
-    config.skipAuthRefresh = true;
-    config.headers.delete(header);
-    config.adapter = adapterFor(originals.get(config.adapter as AxiosAdapter), session);
-    return instance.request(config);
   });
 
   const handle: RefreshInterceptorHandle = {
@@ -459,7 +476,6 @@ export function attachRefreshInterceptor(
       schedule();
       link?.close();
       instance.interceptors.request.eject(requestInterceptor);
-      instance.interceptors.response.eject(responseInterceptor);
     },
   };
 

@@ -172,7 +172,8 @@ export interface RefreshInterceptorOptions {
   leeway?: number | undefined;
   /**
    * Whether a failed response means the token was not accepted and a refresh should be tried.
-   * Only consulted for requests that carried the token.
+   * Only consulted for requests that carried the token. Called before any response interceptor
+   * sees the failure, with the error as they would see it (its body run through `transformResponse`).
    * @default (error) => error.response?.status === 401
    */
   shouldRefresh?: ((error: AxiosError<unknown, unknown>) => boolean) | undefined;
@@ -202,7 +203,8 @@ export interface ResolvedOptions {
   readonly allowedOrigins: ReadonlySet<string>;
   readonly refreshTimeout: number;
   readonly leeway: number;
-  readonly shouldRefresh: (error: AxiosError<unknown, unknown>) => boolean;
+  /** `undefined`: a 401 (checked without building the view a predicate is given). */
+  readonly shouldRefresh: ((error: AxiosError<unknown, unknown>) => boolean) | undefined;
   readonly isRefreshRejected: (error: unknown) => boolean;
   readonly now: () => number;
 }
@@ -216,7 +218,6 @@ const defaults = {
   refreshWithoutTokens: false,
   refreshTimeout: 10_000,
   leeway: 30_000,
-  shouldRefresh: (error: AxiosError<unknown, unknown>): boolean => error.response?.status === 401,
   isRefreshRejected: (error: unknown): boolean => {
     const { response, status } = (error ?? {}) as { response?: { status?: unknown; data?: { error?: unknown } }; status?: unknown };
     const code = response?.status ?? status;
@@ -263,7 +264,7 @@ const rules: Record<keyof RefreshInterceptorOptions, readonly [string, (value: u
   allowedOrigins: ['an array of origins', Array.isArray],
   refreshTimeout: ['a number of milliseconds >= 1', (value) => typeof value === 'number' && value >= 1],
   leeway: ['a number of milliseconds >= 0', (value) => typeof value === 'number' && value >= 0],
-  shouldRefresh: ['a function', isFunction],
+  shouldRefresh: ['a function', isAbsentOr(isFunction)],
   isRefreshRejected: ['a function', isFunction],
   now: ['a function', isFunction],
 };

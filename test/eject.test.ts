@@ -26,12 +26,12 @@ afterEach(() => {
 });
 
 describe('eject', () => {
-  it('removes the request and the response interceptor it installed', () => {
+  it('removes the one request interceptor it installed (replays happen in its adapter: no response interceptor)', () => {
     const api = axios.create({ baseURL: BASE_URL });
     const before = installed(api);
 
     const auth = attachRefreshInterceptor(api, { refresh: () => ({ accessToken: 'access-1' }) });
-    expect(installed(api)).toEqual({ request: before.request + 1, response: before.response + 1 });
+    expect(installed(api)).toEqual({ request: before.request + 1, response: before.response });
 
     auth.eject();
     expect(installed(api)).toEqual(before);

@@ -5,7 +5,7 @@ import type { AxiosRequestConfig } from 'axios';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { attachRefreshInterceptor, isRefreshError } from '../src/index.js';
 import type { RefreshContext, RefreshErrorCode, RefreshInterceptorHandle, TokenSet } from '../src/index.js';
-import { flush, setup } from './helpers.js';
+import { adapterWatching401, flush, setup } from './helpers.js';
 import { bodyOf, listen, rejectionOf } from './faults/support.js';
 import type { LocalServer } from './faults/support.js';
 
@@ -186,12 +186,9 @@ const scenarios: ReadonlyArray<{ readonly name: string; readonly code: RefreshEr
         });
       });
       try {
-        const api = axios.create({ baseURL: resource.origin, adapter });
         const seen: unknown[] = [];
-        api.interceptors.response.use(undefined, (error: unknown) => {
-          seen.push(error);
-          throw error;
-        });
+        // The 401 as the transport receives it: the library handles it before any interceptor.
+        const api = axios.create({ baseURL: resource.origin, adapter: adapterWatching401((error) => seen.push(error), adapter) });
         attachRefreshInterceptor(api, { tokens: HELD, refresh: () => ({ accessToken: 'at-next', refreshToken: 'rt-next' }) });
         const error = await rejectionOf(api.post('/upload', stream(), { headers: { 'content-type': 'text/plain' } }));
         return { error, cause: seen[0] };

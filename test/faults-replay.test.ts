@@ -5,7 +5,7 @@ import type { AxiosInstance } from 'axios';
 import { describe, expect, test } from 'vitest';
 import { attachRefreshInterceptor } from '../src/index.js';
 import type { RefreshContext, RefreshInterceptorHandle } from '../src/index.js';
-import { setup, tokenOf } from './helpers.js';
+import { adapterWatching401, setup, tokenOf } from './helpers.js';
 import { bodyOf, expectRefreshError, listen, rejectionOf } from './faults/support.js';
 import type { LocalServer } from './faults/support.js';
 
@@ -22,12 +22,9 @@ async function localApi(adapter: 'http' | 'fetch', handler: RequestListener): Pr
   refreshCalls: RefreshContext[];
 }> {
   const server = await listen(handler);
-  const api = axios.create({ baseURL: server.origin, adapter });
   const seenErrors: unknown[] = [];
-  api.interceptors.response.use(undefined, (error: unknown) => {
-    seenErrors.push(error);
-    throw error;
-  });
+  // The 401s as the transport receives them: the library handles them before any interceptor.
+  const api = axios.create({ baseURL: server.origin, adapter: adapterWatching401((error) => seenErrors.push(error), adapter) });
   const refreshCalls: RefreshContext[] = [];
   const auth = attachRefreshInterceptor(api, {
     tokens: { accessToken: 'access-0', refreshToken: 'refresh-0' },

@@ -118,9 +118,10 @@ const points: ReadonlyArray<{
       await flush();
       answer.resolve(REFRESHED);
     },
-    // Request 2 resumes first and is sent with access-1; the others must not follow it.
-    ended: [1, 3],
-    succeeded: [2],
+    // Request 1 (replayed in the library's adapter) resumes first and is sent with access-1; the
+    // others must not follow it.
+    ended: [2, 3],
+    succeeded: [1],
     refreshCalled: true,
     aborted: false,
   },

@@ -1,10 +1,23 @@
 import axios from 'axios';
-import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+import type { AxiosAdapter, AxiosError, AxiosInstance, InternalAxiosRequestConfig } from 'axios';
 import MockAdapter from 'axios-mock-adapter';
 import { attachRefreshInterceptor } from '../src/index.js';
 import type { RefreshContext, RefreshInterceptorHandle, RefreshInterceptorOptions, TokenSet } from '../src/index.js';
 
 export const BASE_URL = 'https://api.example.test';
+
+/**
+ * One of axios's adapters, telling `on401` of every 401 it receives: what the transport sees. The
+ * library replays inside its own adapter, so interceptors see only a request's final outcome.
+ */
+export function adapterWatching401(on401: (error: AxiosError) => void, name: 'http' | 'fetch' = 'http'): AxiosAdapter {
+  const transport = axios.getAdapter(name);
+  return (config) =>
+    transport(config).catch((error: unknown) => {
+      if (axios.isAxiosError(error) && error.response?.status === 401) on401(error);
+      throw error;
+    });
+}
 
 /** A promise settled from outside: the way tests decide when things happen. */
 export interface Deferred<T> {

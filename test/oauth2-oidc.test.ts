@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { attachRefreshInterceptor, isRefreshError } from '../src/index.js';
 import type { LogoutEvent, RefreshContext, RefreshInterceptorOptions, TokenSet } from '../src/index.js';
 import { oauth2ClientCredentials, oauth2Refresh } from '../src/oauth2.js';
-import { deferred } from './helpers.js';
+import { deferred, adapterWatching401 } from './helpers.js';
 import { loginWithPkce } from './oidc/login.js';
 import { API_RESOURCE, API_SCOPE, CLIENT_ID, startAuthServer } from './oidc/provider.js';
 import type { AuthServer } from './oidc/provider.js';
@@ -87,12 +87,9 @@ function connect(
   refresh: (context: RefreshContext) => Promise<TokenSet>,
   options: Partial<RefreshInterceptorOptions> = {},
 ): Client {
-  const instance = axios.create({ baseURL: api.url, adapter: 'http' });
   const unauthorized = counter();
-  instance.interceptors.response.use(undefined, (error: unknown) => {
-    if (isAxiosError(error) && error.response?.status === 401) unauthorized.tick();
-    throw error;
-  });
+  // Every 401 as the transport receives it, before the refresh logic sees it.
+  const instance = axios.create({ baseURL: api.url, adapter: adapterWatching401(() => unauthorized.tick()) });
   const refreshCalls: RefreshContext[] = [];
   const logouts: LogoutEvent[] = [];
   const auth = attachRefreshInterceptor(instance, {

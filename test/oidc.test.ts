@@ -4,7 +4,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { attachRefreshInterceptor, isRefreshError } from '../src/index.js';
 import type { LogoutEvent, RefreshContext, RefreshInterceptorHandle, RefreshInterceptorOptions, TokenSet } from '../src/index.js';
-import { deferred } from './helpers.js';
+import { deferred, adapterWatching401 } from './helpers.js';
 import { loginWithPkce } from './oidc/login.js';
 import type { TokenResponse } from './oidc/login.js';
 import { API_RESOURCE, CLIENT_ID, startAuthServer } from './oidc/provider.js';
@@ -96,17 +96,14 @@ interface Client {
 
 /** An axios instance on the API with the interceptor attached, starting from `login`'s tokens. */
 function connect(login: TokenResponse, options: Partial<RefreshInterceptorOptions> = {}): Client {
-  const api = axios.create({ baseURL: resourceServer.url, adapter: 'http' });
   const unauthorized = counter();
   const timeline: string[] = [];
-  // Registered first, so it sees every 401 before the refresh logic does.
-  api.interceptors.response.use(undefined, (error: unknown) => {
-    if (isAxiosError(error) && error.response?.status === 401) {
-      timeline.push(`401 ${String(error.config?.headers.get('X-Request-Id'))}`);
-      unauthorized.tick();
-    }
-    throw error;
+  // Every 401 as the transport receives it, before the refresh logic sees it.
+  const adapter = adapterWatching401((error) => {
+    timeline.push(`401 ${String(error.config?.headers.get('X-Request-Id'))}`);
+    unauthorized.tick();
   });
+  const api = axios.create({ baseURL: resourceServer.url, adapter });
   const refreshCalls: RefreshContext[] = [];
   const logouts: LogoutEvent[] = [];
   const refresh = options.refresh ?? refreshAtProvider();
