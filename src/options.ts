@@ -12,7 +12,7 @@ declare module 'axios' {
     skipAuth?: boolean;
     /**
      * Send this request with the token, but never refresh or replay it when it fails with 401.
-     * Replays made by this library carry it. Read as an own property only.
+     * Read as an own property only.
      * @default false
      */
     skipAuthRefresh?: boolean;
