@@ -45,8 +45,8 @@ export interface RefreshInterceptorHandle {
   /** Calls `listener` on every session change; returns the function that stops it. */
   subscribe(listener: (event: SessionEvent) => void): () => void;
   /**
-   * Removes everything this call installed: the interceptors stop, a refresh under way is
-   * cancelled, and requests already past the interceptors are sent without a token.
+   * Removes everything this call installed: the interceptor stops, a refresh under way is
+   * cancelled, and requests already past it are sent without a token and not replayed.
    */
   eject(): void;
 }
