@@ -10,9 +10,8 @@ import { bodyOf, expectRefreshError, listen, rejectionOf } from './faults/suppor
 import type { LocalServer } from './faults/support.js';
 
 /**
- * An instance on a local server, with the interceptor attached (`refresh` mints `access-1`, …). A
- * response interceptor registered before the library's keeps every error it sees, so a
- * RefreshError's `cause` can be compared by identity.
+ * An instance on a local server, with the interceptor attached (`refresh` mints `access-1`, …). Its
+ * transport keeps every 401 it receives, so a RefreshError's `cause` can be compared by identity.
  */
 async function localApi(adapter: 'http' | 'fetch', handler: RequestListener): Promise<{
   api: AxiosInstance;
