@@ -250,11 +250,13 @@ const httpToken = /^[!#$%&'*+.^_`|~\w-]*$/;
 const has = (...names: string[]) => (value: unknown): boolean =>
   names.every((name) => typeof (value as Record<string, unknown> | null)?.[name] === 'function');
 
-/** What each option must be, as told in the error, and the test of it (after defaults). */
-const rules: Record<keyof RefreshInterceptorOptions, readonly [string, (value: unknown) => boolean]> = {
+/**
+ * What each option must be, as told in the error, and the test of it (after defaults). `tokens` is
+ * checked by the interceptor, with a message naming the field at fault.
+ */
+const rules: Partial<Record<keyof RefreshInterceptorOptions, readonly [string, (value: unknown) => boolean]>> = {
   refresh: ['a function', isFunction],
   onLogout: ['a function', isAbsentOr(isFunction)],
-  tokens: ['a token set', () => true], // checked, with its own message, by the interceptor
   storage: ['an object with get, set and remove functions', isAbsentOr(has('get', 'set', 'remove'))],
   scheduleRefresh: ['a boolean', (value) => typeof value === 'boolean'],
   refreshWithoutTokens: ['a boolean', (value) => typeof value === 'boolean'],
