@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { HttpError, readJson } from '../support/token-server.js';
+import type { AccessRecord, RefreshRecord, Session } from '../support/token-server.js';
 
 /**
  * The origin the browser tests open: a test page that loads the built library, and on the same
@@ -97,31 +99,6 @@ export interface BrowserServer {
   close(): Promise<void>;
 }
 
-interface Session {
-  revoked: boolean;
-}
-
-interface AccessRecord {
-  readonly label: string;
-  readonly session: Session;
-  readonly expiresAt: number;
-}
-
-interface RefreshRecord {
-  readonly label: string;
-  readonly session: Session;
-  spent: boolean;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Record<string, string>,
-  ) {
-    super(body['error']);
-  }
-}
-
 const root = resolve(import.meta.dirname, '..', '..');
 
 /** Files the page loads besides the library, by URL path. */
@@ -153,18 +130,6 @@ const html = `<!doctype html>
 <body></body>
 </html>
 `;
-
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  try {
-    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // answered below
-  }
-  throw new HttpError(400, { error: 'invalid_request' });
-}
 
 function send(response: ServerResponse, status: number, body: string, type: string): void {
   response.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });

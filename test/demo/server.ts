@@ -3,6 +3,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { HttpError, readJson } from '../support/token-server.js';
+import type { AccessRecord, RefreshRecord, Session } from '../support/token-server.js';
 
 /**
  * A small token server for the demonstration: short-lived JWT access tokens (HS256) and opaque,
@@ -95,53 +97,10 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-interface Session {
+/** A login's session, named for the log. */
+interface DemoSession extends Session {
   readonly label: string;
   readonly user: string;
-  revoked: boolean;
-}
-
-interface AccessRecord {
-  readonly label: string;
-  readonly session: Session;
-  readonly expiresAt: number;
-}
-
-interface RefreshRecord {
-  readonly label: string;
-  readonly session: Session;
-  spent: boolean;
-}
-
-/** A client error with an OAuth-style body. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Record<string, string>,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(body['error']);
-  }
-}
-
-const maxBody = 16 * 1024;
-
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxBody) throw new HttpError(413, { error: 'invalid_request', error_description: 'body too large' });
-    chunks.push(buffer);
-  }
-  try {
-    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // answered below
-  }
-  throw new HttpError(400, { error: 'invalid_request', error_description: 'expected a JSON object' });
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -165,9 +124,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   if (!(lifetime > 0)) throw new TypeError(`accessTokenLifetime must be a positive number of seconds; received ${lifetime}`);
 
   const key = randomBytes(32);
-  const sessions: Session[] = [];
-  const accessTokens = new Map<string, AccessRecord>();
-  const refreshTokens = new Map<string, RefreshRecord>();
+  const sessions: DemoSession[] = [];
+  const accessTokens = new Map<string, AccessRecord<DemoSession>>();
+  const refreshTokens = new Map<string, RefreshRecord<DemoSession>>();
   const attempts = new Map<string, number>();
   const log: ServerEvent[] = [];
   const stats: DemoServerStats = { logins: 0, refreshCalls: 0, reuseDetected: 0, apiRequests: 0, unauthorized: 0 };
@@ -182,7 +141,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const labelOf = (token: string): string =>
     accessTokens.get(token)?.label ?? refreshTokens.get(token)?.label ?? 'unknown';
 
-  const issue = async (session: Session) => {
+  const issue = async (session: DemoSession) => {
     const issuedAt = Date.now();
     // NumericDate may be fractional (RFC 7519 §2), so the lifetime holds to the millisecond.
     const jwt = new SignJWT({ sid: session.label })
@@ -193,8 +152,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     if (expClaim) jwt.setExpirationTime(issuedAt / 1000 + lifetime);
     const accessToken = await jwt.sign(key);
     const refreshToken = randomBytes(32).toString('base64url');
-    const access: AccessRecord = { label: `T${(accessCount += 1)}`, session, expiresAt: issuedAt + lifetime * 1000 };
-    const refresh: RefreshRecord = { label: `RT${(refreshCount += 1)}`, session, spent: false };
+    const access: AccessRecord<DemoSession> = { label: `T${(accessCount += 1)}`, session, expiresAt: issuedAt + lifetime * 1000 };
+    const refresh: RefreshRecord<DemoSession> = { label: `RT${(refreshCount += 1)}`, session, spent: false };
     accessTokens.set(accessToken, access);
     refreshTokens.set(refreshToken, refresh);
     const body = { access_token: accessToken, token_type: 'Bearer', expires_in: lifetime, refresh_token: refreshToken };
@@ -207,7 +166,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       throw new HttpError(400, { error: 'invalid_request', error_description: 'username is required' });
     }
     stats.logins += 1;
-    const session: Session = { label: `S${sessions.length + 1}`, user: username, revoked: false };
+    const session: DemoSession = { label: `S${sessions.length + 1}`, user: username, revoked: false };
     sessions.push(session);
     const { body, access, refresh } = await issue(session);
     record({
