@@ -6,7 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { attachRefreshInterceptor, isRefreshError } from '../src/index.js';
 import type { LogoutEvent, RefreshContext, RefreshInterceptorOptions, TokenSet } from '../src/index.js';
 import { oauth2ClientCredentials, oauth2Refresh } from '../src/oauth2.js';
-import { deferred, adapterWatching401 } from './helpers.js';
+import { adapterWatching401 } from './helpers.js';
+import { counter, expiryOf, outcomeOf, sleepUntil } from './oidc/client.js';
 import { loginWithPkce } from './oidc/login.js';
 import { API_RESOURCE, API_SCOPE, CLIENT_ID, startAuthServer } from './oidc/provider.js';
 import type { AuthServer } from './oidc/provider.js';
@@ -47,30 +48,6 @@ afterAll(async () => {
 beforeEach(() => {
   for (const server of [authServer, otherAuthServer, resourceServer, otherResourceServer]) server.reset();
 });
-
-/** When the provider stops accepting `accessToken` (its `exp`), in milliseconds since the epoch. */
-const expiryOf = (accessToken: string): number => (decodeJwt(accessToken).exp ?? 0) * 1000;
-
-const sleepUntil = (at: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
-
-/** Counts events; `reached(n)` resolves once `n` were counted. */
-function counter(): { tick(): void; reached(count: number): Promise<void> } {
-  let seen = 0;
-  const waiting: { count: number; resolve(): void }[] = [];
-  return {
-    tick() {
-      seen += 1;
-      for (const waiter of waiting) if (seen >= waiter.count) waiter.resolve();
-    },
-    reached(count) {
-      if (seen >= count) return Promise.resolve();
-      const done = deferred();
-      waiting.push({ count, resolve: () => done.resolve() });
-      return done.promise;
-    },
-  };
-}
 
 interface Client {
   readonly api: AxiosInstance;
@@ -115,15 +92,6 @@ const burst = (api: AxiosInstance, tag = 'r'): Promise<PromiseSettledResult<Axio
       api.get(`/items/${index}`, { headers: { 'X-Request-Id': `${tag}${index}` } }),
     ),
   );
-
-/** A request's outcome: its status, the `RefreshError` code, or the failure's message. */
-function outcomeOf(result: PromiseSettledResult<AxiosResponse<unknown>>): number | string {
-  if (result.status === 'fulfilled') return result.value.status;
-  const reason: unknown = result.reason;
-  if (isRefreshError(reason)) return reason.code;
-  if (isAxiosError(reason)) return reason.response ? `HTTP ${reason.response.status}` : reason.message;
-  return String(reason);
-}
 
 const grants = (server: AuthServer, grantType: string) =>
   server.tokenRequests.filter((request) => request.grantType === grantType);

@@ -1,10 +1,10 @@
 import axios, { isAxiosError } from 'axios';
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { attachRefreshInterceptor, isRefreshError } from '../src/index.js';
 import type { LogoutEvent, RefreshContext, RefreshInterceptorHandle, RefreshInterceptorOptions, TokenSet } from '../src/index.js';
-import { deferred, adapterWatching401 } from './helpers.js';
+import { adapterWatching401 } from './helpers.js';
+import { counter, expiryOf, outcomeOf, sleepUntil } from './oidc/client.js';
 import { loginWithPkce } from './oidc/login.js';
 import type { TokenResponse } from './oidc/login.js';
 import { API_RESOURCE, CLIENT_ID, startAuthServer } from './oidc/provider.js';
@@ -59,30 +59,6 @@ const refreshAtProvider =
     };
   };
 
-/** When the provider stops accepting `accessToken` (its `exp`), in milliseconds since the epoch. */
-const expiryOf = (accessToken: string): number => (decodeJwt(accessToken).exp ?? 0) * 1000;
-
-const sleepUntil = (at: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
-
-/** Counts events; `reached(n)` resolves once `n` were counted. */
-function counter(): { tick(): void; reached(count: number): Promise<void> } {
-  let seen = 0;
-  const waiting: { count: number; resolve(): void }[] = [];
-  return {
-    tick() {
-      seen += 1;
-      for (const waiter of waiting) if (seen >= waiter.count) waiter.resolve();
-    },
-    reached(count) {
-      if (seen >= count) return Promise.resolve();
-      const done = deferred();
-      waiting.push({ count, resolve: () => done.resolve() });
-      return done.promise;
-    },
-  };
-}
-
 interface Client {
   readonly api: AxiosInstance;
   readonly auth: RefreshInterceptorHandle;
@@ -129,15 +105,6 @@ const burst = (api: AxiosInstance): Promise<PromiseSettledResult<AxiosResponse<u
   Promise.allSettled(
     Array.from({ length: BURST }, (_, index) => api.get(`/items/${index}`, { headers: { 'X-Request-Id': `r${index}` } })),
   );
-
-/** A request's outcome: its status, the `RefreshError` code, or the failure's message. */
-function outcomeOf(result: PromiseSettledResult<AxiosResponse<unknown>>): number | string {
-  if (result.status === 'fulfilled') return result.value.status;
-  const reason: unknown = result.reason;
-  if (isRefreshError(reason)) return reason.code;
-  if (isAxiosError(reason)) return reason.response ? `HTTP ${reason.response.status}` : reason.message;
-  return String(reason);
-}
 
 const refreshRequests = () => authServer.tokenRequests.filter((request) => request.grantType === 'refresh_token');
 
